@@ -1,0 +1,16 @@
+import { ContextToken } from './context';
+
+/**
+ * Context tokens shared by more than one layer. Layers never import each other, so the few
+ * facts that cross them live here.
+ */
+
+/**
+ * Set by the cache layer when it owns a request: the transport then asks fetch for
+ * `cache: 'no-store'` so the browser's own HTTP cache underneath never answers for it
+ * (double storage, or a stale hit from below after rxsync revalidated).
+ */
+export const BYPASS_PLATFORM_CACHE = new ContextToken<boolean>('bypass-platform-cache', () => false);
+
+/** Skips the auth layer: no token added, a 401 passes through (e.g. login or public endpoints). */
+export const SKIP_AUTH = new ContextToken<boolean>('skip-auth', () => false);

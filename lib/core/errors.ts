@@ -1,0 +1,197 @@
+import type { HeaderMap } from './headers';
+import { describeRequest, type ApiRequest } from './request';
+
+/**
+ * The literal `kind` survives serialization (logs, the outbox) and narrows in a `switch`;
+ * `instanceof` works too. Whether an error is retried is decided by the retry policy, not here.
+ */
+export type ApiErrorKind =
+  | 'http'
+  | 'network'
+  | 'timeout'
+  | 'outcome-unknown'
+  | 'parse'
+  | 'auth'
+  | 'retry-after'
+  | 'graphql'
+  | 'cache';
+
+/** Where a failed request stands with the server. */
+export type RequestOutcome =
+  /** The request never reached the server (connection refused, DNS, offline): safe to resend. */
+  | 'not-sent'
+  /** The request may have been received and applied; only the answer is missing. */
+  | 'unknown';
+
+/** Base of every error rxsync emits. Keeps the request (never its Authorization header) and the cause. */
+export abstract class ApiError extends Error {
+  abstract readonly kind: ApiErrorKind;
+  abstract override readonly name: string;
+  /** How many attempts were made before this error reached the subscriber (set by the retry layer). */
+  attempts = 1;
+  readonly request: Pick<ApiRequest, 'method' | 'url'>;
+
+  constructor(message: string, request: Pick<ApiRequest, 'method' | 'url'>, options?: { cause?: unknown }) {
+    super(message, options);
+    // Keep only what identifies the request: headers may carry a token, bodies personal data.
+    this.request = { method: request.method, url: request.url };
+  }
+}
+
+/** A non-2xx response. `body` is parsed like a success body when possible, else the raw text. */
+export class HttpError extends ApiError {
+  override readonly name = 'HttpError';
+  readonly kind = 'http' as const;
+
+  constructor(
+    request: Pick<ApiRequest, 'method' | 'url'>,
+    readonly status: number,
+    readonly headers: HeaderMap,
+    readonly body: unknown,
+  ) {
+    super(`HTTP ${status} for ${describeRequest(request)}`, request);
+  }
+}
+
+/** The network failed: offline, DNS, refused or reset connection, a body cut off mid-transfer. */
+export class NetworkError extends ApiError {
+  override readonly name = 'NetworkError';
+  readonly kind = 'network' as const;
+
+  constructor(
+    request: Pick<ApiRequest, 'method' | 'url'>,
+    readonly outcome: RequestOutcome,
+    options?: { cause?: unknown; detail?: string },
+  ) {
+    super(`network error for ${describeRequest(request)}${options?.detail ? `: ${options.detail}` : ''}`, request, options);
+  }
+}
+
+/** One attempt took longer than its `timeoutMs`; the fetch was aborted. */
+export class TimeoutError extends ApiError {
+  override readonly name = 'TimeoutError';
+  readonly kind = 'timeout' as const;
+  readonly outcome: RequestOutcome = 'unknown';
+
+  constructor(
+    request: Pick<ApiRequest, 'method' | 'url'>,
+    readonly timeoutMs: number,
+  ) {
+    super(`no response within ${timeoutMs} ms for ${describeRequest(request)}`, request);
+  }
+}
+
+/**
+ * A non-idempotent request (POST/PATCH without an idempotency key) went out, but its response
+ * was lost: the write may or may not have happened, and rxsync will not guess by resending it.
+ * `cause` is the underlying {@link NetworkError} or {@link TimeoutError}.
+ */
+export class OutcomeUnknownError extends ApiError {
+  override readonly name = 'OutcomeUnknownError';
+  readonly kind = 'outcome-unknown' as const;
+
+  constructor(request: Pick<ApiRequest, 'method' | 'url'>, cause: NetworkError | TimeoutError) {
+    super(
+      `outcome unknown for ${describeRequest(request)}: the request was sent but its response was lost, ` +
+        'so the server may have applied it; give it an idempotencyKey to make it safely retryable',
+      request,
+      { cause },
+    );
+  }
+}
+
+/** A body that does not match what was expected. `raw` is the text received (for diagnosis). */
+export class ParseError extends ApiError {
+  override readonly name = 'ParseError';
+  readonly kind = 'parse' as const;
+
+  constructor(
+    request: Pick<ApiRequest, 'method' | 'url'>,
+    readonly raw: string,
+    readonly contentType: string | undefined,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`unexpected response body for ${describeRequest(request)}: ${detail}`, request, options);
+  }
+}
+
+export type AuthErrorReason =
+  /** No access token and no way to get one. */
+  | 'missing-credential'
+  /** The refresh call failed, was rejected, or returned no usable token: the session ended. */
+  | 'refresh-failed'
+  /** More refreshes than the refresh window allows: a loop was stopped. */
+  | 'excessive-refresh'
+  /** The server still answered 401 after a refresh and one replay. */
+  | 'unauthorized';
+
+/** The session ended or cannot be established; tokens have been cleared where `reason` says so. */
+export class AuthError extends ApiError {
+  override readonly name = 'AuthError';
+  readonly kind = 'auth' as const;
+
+  constructor(
+    request: Pick<ApiRequest, 'method' | 'url'>,
+    readonly reason: AuthErrorReason,
+    options?: { cause?: unknown },
+  ) {
+    super(`authentication failed (${reason}) for ${describeRequest(request)}`, request, options);
+  }
+}
+
+/**
+ * The server asked to wait (`Retry-After`) longer than the client's cap: rather than hold the
+ * caller for minutes, the request fails at once and says when the server will take it again.
+ */
+export class RetryAfterTooLongError extends ApiError {
+  override readonly name = 'RetryAfterTooLongError';
+  readonly kind = 'retry-after' as const;
+
+  constructor(
+    request: Pick<ApiRequest, 'method' | 'url'>,
+    readonly retryAfterMs: number,
+    readonly status: number,
+    cause: unknown,
+  ) {
+    super(`server asked to retry ${describeRequest(request)} after ${Math.round(retryAfterMs / 1000)} s (HTTP ${status})`, request, {
+      cause,
+    });
+  }
+}
+
+/** One entry of a GraphQL response's `errors` array (GraphQL spec §7.1.2). */
+export interface GraphQLErrorEntry {
+  readonly message: string;
+  readonly path?: ReadonlyArray<string | number>;
+  readonly locations?: ReadonlyArray<{ line: number; column: number }>;
+  readonly extensions?: Readonly<Record<string, unknown>>;
+}
+
+/** A GraphQL response with `errors`; partial `data` is kept. */
+export class GraphQLError extends ApiError {
+  override readonly name = 'GraphQLError';
+  readonly kind = 'graphql' as const;
+
+  constructor(
+    request: Pick<ApiRequest, 'method' | 'url'>,
+    readonly errors: readonly GraphQLErrorEntry[],
+    readonly data: unknown,
+  ) {
+    super(`GraphQL error for ${describeRequest(request)}: ${errors.map((e) => e.message).join('; ')}`, request);
+  }
+}
+
+/** `cache-only` with no usable entry (OkHttp answers a synthetic 504 here). */
+export class CacheMissError extends ApiError {
+  override readonly name = 'CacheMissError';
+  readonly kind = 'cache' as const;
+
+  constructor(request: Pick<ApiRequest, 'method' | 'url'>) {
+    super(`no usable cached response for ${describeRequest(request)} (cache-only)`, request);
+  }
+}
+
+export function isApiError(error: unknown): error is ApiError {
+  return error instanceof ApiError;
+}

@@ -1,0 +1,37 @@
+import type { ApiErrorKind } from './errors';
+
+/**
+ * What happened, for logging, devtools and the demo's timeline. Events carry the method and URL,
+ * never headers, bodies or tokens. Every event has `at`: the client scheduler's `now()`.
+ */
+export type ClientEvent =
+  | { readonly type: 'request-start'; readonly at: number; readonly method: string; readonly url: string; readonly attempt: number }
+  | { readonly type: 'response'; readonly at: number; readonly method: string; readonly url: string; readonly status: number; readonly durationMs: number }
+  | {
+      readonly type: 'retry-scheduled';
+      readonly at: number;
+      readonly method: string;
+      readonly url: string;
+      /** The attempt that failed (1 for the first). */
+      readonly attempt: number;
+      readonly delayMs: number;
+      readonly reason: string;
+    }
+  | { readonly type: 'request-failed'; readonly at: number; readonly method: string; readonly url: string; readonly errorKind: ApiErrorKind | 'unknown'; readonly attempts: number; readonly message: string }
+  | { readonly type: 'deduplicated'; readonly at: number; readonly method: string; readonly url: string }
+  | { readonly type: 'token-refresh-start'; readonly at: number; readonly trigger: 'expired' | 'unauthorized' }
+  | { readonly type: 'token-refreshed'; readonly at: number; readonly durationMs: number }
+  | { readonly type: 'token-replayed'; readonly at: number; readonly method: string; readonly url: string }
+  | { readonly type: 'session-expired'; readonly at: number; readonly reason: string }
+  | { readonly type: 'cache-hit'; readonly at: number; readonly method: string; readonly url: string; readonly tier: 'memory' | 'persistent'; readonly stale: boolean }
+  | { readonly type: 'cache-miss'; readonly at: number; readonly method: string; readonly url: string }
+  | { readonly type: 'revalidated'; readonly at: number; readonly method: string; readonly url: string; readonly changed: boolean }
+  | { readonly type: 'stale-served'; readonly at: number; readonly method: string; readonly url: string; readonly reason: string }
+  | { readonly type: 'cache-error'; readonly at: number; readonly operation: string; readonly detail: string };
+
+export type ClientEventType = ClientEvent['type'];
+
+/** Distributes an event without `at`; the emitter stamps it with the scheduler clock. */
+export type EmitEvent = (event: DistributiveOmit<ClientEvent, 'at'>) => void;
+
+export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -1,0 +1,57 @@
+import { RequestContext } from './context';
+import { HeaderMap, normalizeHeaders, type HeadersInit } from './headers';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+
+/**
+ * How the transport reads the body. `'auto'` follows the response's `Content-Type`
+ * (JSON, text, otherwise binary); `'json'` insists on JSON and turns anything else
+ * (an HTML captive-portal page, an empty 200) into a `ParseError`.
+ */
+export type ResponseType = 'auto' | 'json' | 'text' | 'arraybuffer';
+
+/**
+ * One logical request as it travels the layers. Immutable: a layer that changes it
+ * (adds a header, a validator) makes a copy with {@link withHeaders} or a spread.
+ */
+export interface ApiRequest {
+  readonly method: HttpMethod;
+  /** Absolute URL: the client resolves paths against `baseUrl` before the first layer. */
+  readonly url: string;
+  readonly headers: HeaderMap;
+  /** Plain objects and arrays are sent as JSON; strings, `FormData`, `Blob`, buffers as they are. */
+  readonly body?: unknown;
+  readonly responseType: ResponseType;
+  /** Makes a POST/PATCH retryable: sent as `Idempotency-Key`, the same value on every attempt. */
+  readonly idempotencyKey?: string;
+  /** Per-attempt timeout; falls back to the client's `timeoutMs`. */
+  readonly timeoutMs?: number;
+  readonly context: RequestContext;
+}
+
+/** Methods whose repetition has the same effect as one call (RFC 9110 §9.2.2). */
+const IDEMPOTENT_METHODS: ReadonlySet<HttpMethod> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
+export function isIdempotent(req: ApiRequest): boolean {
+  return IDEMPOTENT_METHODS.has(req.method) || req.idempotencyKey !== undefined;
+}
+
+/** Safe methods never change server state (RFC 9110 §9.2.1); the cache invalidates on the others. */
+export function isSafeMethod(method: HttpMethod): boolean {
+  return method === 'GET' || method === 'HEAD' || method === 'OPTIONS';
+}
+
+export function withHeaders(req: ApiRequest, headers: HeadersInit): ApiRequest {
+  return { ...req, headers: { ...req.headers, ...normalizeHeaders(headers) } };
+}
+
+export function withoutHeaders(req: ApiRequest, ...names: string[]): ApiRequest {
+  const headers: Record<string, string> = { ...req.headers };
+  for (const name of names) delete headers[name.toLowerCase()];
+  return { ...req, headers };
+}
+
+/** `GET https://api.example.com/items` — for messages and events; never includes headers. */
+export function describeRequest(req: Pick<ApiRequest, 'method' | 'url'>): string {
+  return `${req.method} ${req.url}`;
+}

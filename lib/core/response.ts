@@ -1,0 +1,18 @@
+import type { HeaderMap } from './headers';
+
+/** A response as the layers and `client.request()` see it. */
+export interface ApiResponse<T = unknown> {
+  readonly status: number;
+  readonly headers: HeaderMap;
+  readonly body: T;
+  /** Final URL (after redirects) as fetch reports it. */
+  readonly url: string;
+  /** True when the body came from the rxsync cache (a fresh hit, a 304 merge, a stale fallback). */
+  readonly fromCache: boolean;
+  /** True when the body is served past its freshness (stale-while-revalidate, stale-if-error, offline). */
+  readonly stale: boolean;
+}
+
+export function isSuccessStatus(status: number): boolean {
+  return status >= 200 && status < 300;
+}
