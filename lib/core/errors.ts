@@ -7,6 +7,7 @@ import { describeRequest, type ApiRequest } from './request';
  */
 export type ApiErrorKind =
   | 'http'
+  | 'request'
   | 'network'
   | 'timeout'
   | 'outcome-unknown'
@@ -50,6 +51,19 @@ export class HttpError extends ApiError {
     readonly body: unknown,
   ) {
     super(`HTTP ${status} for ${describeRequest(request)}`, request);
+  }
+}
+
+/**
+ * The request could not be built, so it was never sent: an invalid header name or value, a body
+ * that cannot be serialized (circular, BigInt). Never retried: repeating it cannot help.
+ */
+export class RequestError extends ApiError {
+  override readonly name = 'RequestError';
+  readonly kind = 'request' as const;
+
+  constructor(request: Pick<ApiRequest, 'method' | 'url'>, detail: string, options?: { cause?: unknown }) {
+    super(`invalid request ${describeRequest(request)}: ${detail}`, request, options);
   }
 }
 

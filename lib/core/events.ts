@@ -5,7 +5,7 @@ import type { ApiErrorKind } from './errors';
  * never headers, bodies or tokens. Every event has `at`: the client scheduler's `now()`.
  */
 export type ClientEvent =
-  | { readonly type: 'request-start'; readonly at: number; readonly method: string; readonly url: string; readonly attempt: number }
+  | { readonly type: 'request-start'; readonly at: number; readonly method: string; readonly url: string }
   | { readonly type: 'response'; readonly at: number; readonly method: string; readonly url: string; readonly status: number; readonly durationMs: number }
   | {
       readonly type: 'retry-scheduled';

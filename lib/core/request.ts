@@ -1,5 +1,5 @@
 import { RequestContext } from './context';
-import { HeaderMap, normalizeHeaders, type HeadersInit } from './headers';
+import { type HeaderMap, normalizeHeaders, type HeadersInit } from './headers';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
 
@@ -54,4 +54,30 @@ export function withoutHeaders(req: ApiRequest, ...names: string[]): ApiRequest 
 /** `GET https://api.example.com/items` — for messages and events; never includes headers. */
 export function describeRequest(req: Pick<ApiRequest, 'method' | 'url'>): string {
   return `${req.method} ${req.url}`;
+}
+
+/** What is needed to build an {@link ApiRequest}; everything but method and URL has a default. */
+export interface ApiRequestInit {
+  readonly method?: HttpMethod;
+  readonly url: string;
+  readonly headers?: HeadersInit;
+  readonly body?: unknown;
+  readonly responseType?: ResponseType;
+  readonly idempotencyKey?: string;
+  readonly timeoutMs?: number;
+  readonly context?: RequestContext;
+}
+
+export function createRequest(init: ApiRequestInit): ApiRequest {
+  const req: { -readonly [K in keyof ApiRequest]: ApiRequest[K] } = {
+    method: init.method ?? 'GET',
+    url: init.url,
+    headers: normalizeHeaders(init.headers),
+    responseType: init.responseType ?? 'json',
+    context: init.context ?? RequestContext.empty(),
+  };
+  if (init.body !== undefined) req.body = init.body;
+  if (init.idempotencyKey !== undefined) req.idempotencyKey = init.idempotencyKey;
+  if (init.timeoutMs !== undefined) req.timeoutMs = init.timeoutMs;
+  return req;
 }
