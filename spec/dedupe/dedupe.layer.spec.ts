@@ -1,0 +1,78 @@
+import { Observable } from 'rxjs';
+import { createEnv } from '../../lib/core/env';
+import type { ClientEvent } from '../../lib/core/events';
+import { chain, type Handler } from '../../lib/core/layer';
+import { createRequest } from '../../lib/core/request';
+import type { ApiResponse } from '../../lib/core/response';
+import { dedupeLayer } from '../../lib/dedupe/dedupe.layer';
+import { createTestScheduler } from '../helpers/marbles';
+
+const response = (body: unknown): ApiResponse => ({ status: 200, headers: {}, body, url: 'https://a.test/items', fromCache: false, stale: false });
+
+describe('dedupeLayer', () => {
+  it('shares one in-flight GET between concurrent subscribers and starts anew after completion', () => {
+    const rx = createTestScheduler();
+    rx.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const network = cold('---r|', { r: response('items') });
+      const { env } = createEnv({ scheduler: rx });
+      const send = chain([dedupeLayer(env)], () => network);
+      const get = () => send(createRequest({ url: 'https://a.test/items' }));
+
+      const r = { r: response('items') };
+      expectObservable(get(), '^').toBe('---r|', r);
+      expectObservable(get(), '-^').toBe('---r|', r); // joins: same completion frame
+      expectObservable(get(), '------^').toBe('---------r|', r); // after completion: a new request
+      expectSubscriptions(network.subscriptions).toBe(['^---!', '------^---!']);
+    });
+  });
+
+  it('replays what a shared execution already emitted to a late joiner (stale value first)', () => {
+    const rx = createTestScheduler();
+    rx.run(({ cold, expectObservable }) => {
+      const values = { s: response('stale'), f: response('fresh') };
+      const source = cold('s--f|', values);
+      const send = chain([dedupeLayer(createEnv({ scheduler: rx }).env)], () => source);
+      const get = () => send(createRequest({ url: 'https://a.test/items' }));
+      expectObservable(get()).toBe('s--f|', values);
+      expectObservable(get(), '--^').toBe('--sf|', values);
+    });
+  });
+
+  it('keeps the request going for the others when one subscriber leaves; the last one out aborts it', () => {
+    const rx = createTestScheduler();
+    rx.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const network = cold('-----r|', { r: response('x') });
+      const send = chain([dedupeLayer(createEnv({ scheduler: rx }).env)], () => network);
+      const get = () => send(createRequest({ url: 'https://a.test/items' }));
+      expectObservable(get(), '^-!').toBe('---');
+      expectObservable(get(), '-^--!').toBe('-----');
+      expectSubscriptions(network.subscriptions).toBe('^---!');
+    });
+  });
+
+  it('never merges different URLs, headers, options or non-GET methods', () => {
+    const rx = createTestScheduler();
+    rx.run(({ cold, expectSubscriptions }) => {
+      const network = cold('--r|', { r: response('x') });
+      const send = chain([dedupeLayer(createEnv({ scheduler: rx }).env)], () => network);
+      send(createRequest({ url: 'https://a.test/a' })).subscribe();
+      send(createRequest({ url: 'https://a.test/b' })).subscribe();
+      send(createRequest({ url: 'https://a.test/a', headers: { accept: 'text/csv' } })).subscribe();
+      send(createRequest({ url: 'https://a.test/a', responseType: 'text' })).subscribe();
+      send(createRequest({ method: 'POST', url: 'https://a.test/a' })).subscribe();
+      send(createRequest({ method: 'POST', url: 'https://a.test/a' })).subscribe();
+      expectSubscriptions(network.subscriptions).toBe(['^--!', '^--!', '^--!', '^--!', '^--!', '^--!']);
+    });
+  });
+
+  it('reports each joined request as a deduplicated event', () => {
+    const { env, events$ } = createEnv();
+    const events: ClientEvent[] = [];
+    events$.subscribe((e) => events.push(e));
+    const never: Handler = () => new Observable<ApiResponse>();
+    const send = chain([dedupeLayer(env)], never);
+    send(createRequest({ url: 'https://a.test/x' })).subscribe();
+    send(createRequest({ url: 'https://a.test/x' })).subscribe();
+    expect(events.map((e) => e.type)).toEqual(['deduplicated']);
+  });
+});
