@@ -1,0 +1,74 @@
+import { HttpError, NetworkError, RetryAfterTooLongError, TimeoutError } from '../core/errors';
+import { isIdempotent, type ApiRequest } from '../core/request';
+import { backoffDelay } from './backoff';
+import { parseHttpDate, parseRetryAfter } from './retry-after';
+import type { RetryConfig } from './retry-config';
+
+/**
+ * What to do after a failed attempt: wait `delayMs` and send again, or stop and hand `error`
+ * (the failure itself, or a `RetryAfterTooLongError` wrapping it) to the subscriber.
+ */
+export type RetryDecision =
+  | { readonly kind: 'retry'; readonly delayMs: number; readonly reason: string }
+  | { readonly kind: 'stop'; readonly error: unknown };
+
+/**
+ * Decides whether a failed attempt is sent again, and after how long. Pure: the clock (`now`)
+ * and the random source are parameters, so every rule is a row in a table test.
+ *
+ * The rules, in the order they apply:
+ * 1. Only failures that may go away are retried: `NetworkError`, `TimeoutError`, and an
+ *    `HttpError` whose status is in `retryableStatuses`. Never another 4xx (401 belongs to the
+ *    auth layer), a `ParseError`, `AuthError`, `OutcomeUnknownError`, or anything unknown.
+ * 2. Only requests that may be repeated (RFC 9110 §9.2.2): not POST or PATCH, unless they
+ *    carry an `idempotencyKey`, which lets the server recognise the repeat.
+ * 3. At most `maxAttempts` attempts in all; then the last error stops the request.
+ * 4. A readable `Retry-After` wins over the backoff; one above `maxRetryAfterMs` stops at once
+ *    with `RetryAfterTooLongError` rather than keeping the caller waiting.
+ *
+ * @param failedAttempt the attempt that just failed, 1 for the first
+ * @param now the scheduler clock, for a `Retry-After` HTTP-date
+ * @example
+ * const decision = decideRetry(req, error, 1, DEFAULT_RETRY_CONFIG, env.scheduler.now(), env.random);
+ * if (decision.kind === 'retry') console.log(`again in ${decision.delayMs} ms (${decision.reason})`);
+ */
+export function decideRetry(
+  req: ApiRequest,
+  error: unknown,
+  failedAttempt: number,
+  config: RetryConfig,
+  now: number,
+  random: () => number,
+): RetryDecision {
+  const reason = retryableReason(error, config);
+  if (reason === undefined || !isIdempotent(req) || failedAttempt >= config.maxAttempts) return { kind: 'stop', error };
+
+  const retryAfterMs = error instanceof HttpError ? serverRetryAfter(error, now) : undefined;
+  if (retryAfterMs === undefined) return { kind: 'retry', delayMs: backoffDelay(failedAttempt, config, random), reason };
+  if (retryAfterMs > config.maxRetryAfterMs) {
+    const { status } = error as HttpError; // only an HttpError carries Retry-After
+    return { kind: 'stop', error: new RetryAfterTooLongError(req, retryAfterMs, status, error) };
+  }
+  return { kind: 'retry', delayMs: retryAfterMs, reason: `${reason}, Retry-After` };
+}
+
+/** Why the error is worth another attempt, or `undefined` when it is not. */
+function retryableReason(error: unknown, config: RetryConfig): string | undefined {
+  if (error instanceof NetworkError) return 'network error';
+  if (error instanceof TimeoutError) return 'timeout';
+  if (error instanceof HttpError && config.retryableStatuses.has(error.status)) return `HTTP ${error.status}`;
+  return undefined;
+}
+
+/**
+ * The wait the server asked for. An HTTP-date is measured against the response's own `Date`
+ * header when it has one: both come from the server's clock, so a phone whose clock is off by an
+ * hour still waits the seconds the server meant. Without `Date`, against `now`.
+ */
+function serverRetryAfter(error: HttpError, now: number): number | undefined {
+  const value = error.headers['retry-after'];
+  if (value === undefined) return undefined;
+  const serverDate = error.headers['date'];
+  const serverNow = serverDate === undefined ? undefined : parseHttpDate(serverDate.trim(), now);
+  return parseRetryAfter(value, serverNow ?? now);
+}

@@ -1,0 +1,80 @@
+import { defer, retry, throwError, timer, type Observable } from 'rxjs';
+import type { ApiEnv } from '../core/env';
+import { ApiError } from '../core/errors';
+import type { Handler, Layer } from '../core/layer';
+import { withHeaders, type ApiRequest } from '../core/request';
+import type { ApiResponse } from '../core/response';
+import { RETRY, resolveRetryConfig, type RetryConfig } from './retry-config';
+import { decideRetry } from './retry-policy';
+
+/**
+ * The retry stage: sends a failed request again after a backoff, as {@link decideRetry} rules
+ * (network errors, timeouts, 408/429/5xx; idempotent requests only; `Retry-After` wins), then
+ * gives up with the last error, its `attempts` set to the number of attempts made.
+ *
+ * It is the innermost layer, just above the transport: every attempt carries the same
+ * `Authorization`, and a 401 is never retried here but goes up to auth, which refreshes once and
+ * replays through this layer with a fresh attempt budget.
+ *
+ * All waits run on `env.scheduler`, so virtual time proves them exactly; unsubscribing during a
+ * wait cancels it and no further attempt starts. Each wait is announced as a `retry-scheduled`
+ * event. A request with an `idempotencyKey` is sent with the header `Idempotency-Key`, the same
+ * value on every attempt. Per request, the {@link RETRY} context token overrides the config
+ * (`false` turns retrying off).
+ *
+ * ```
+ * attempt 1  -#                     (503)
+ * attempt 2     1000ms -#           (502)
+ * attempt 3              2000ms -r|
+ * result     ----------------------r|
+ * ```
+ *
+ * @example
+ * const send = chain([retryLayer({ maxAttempts: 3 }, env)], fetchTransport);
+ * send(req).subscribe({ error: (e: ApiError) => console.log(`gave up after ${e.attempts} attempts`) });
+ */
+export function retryLayer(config: Partial<RetryConfig> | undefined, env: ApiEnv): Layer {
+  const layerConfig = resolveRetryConfig(config);
+  return (req, next) => {
+    const override = req.context.get(RETRY);
+    const effective = override === undefined ? layerConfig : override === false ? undefined : resolveRetryConfig(override, layerConfig);
+    const sent = withIdempotencyKey(req);
+    // Nothing to retry: hand back next(req) itself, so a disabled layer costs one map lookup.
+    if (effective === undefined || effective.maxAttempts <= 1) return next(sent);
+    return withRetries(sent, next, effective, env);
+  };
+}
+
+/** The key goes out as a header on every attempt; the request is built once, so it never changes. */
+function withIdempotencyKey(req: ApiRequest): ApiRequest {
+  const key = req.idempotencyKey;
+  return key === undefined || req.headers['idempotency-key'] === key ? req : withHeaders(req, { 'idempotency-key': key });
+}
+
+function withRetries(req: ApiRequest, next: Handler, config: RetryConfig, env: ApiEnv): Observable<ApiResponse> {
+  // `defer` calls next anew per attempt: `chain` defers the stages, but the transport below us is
+  // called directly, and one that starts work when called (not when subscribed) must be re-run.
+  return defer(() => next(req)).pipe(
+    retry({
+      // The function form, never `delay: number`: the numeric form ignores env.scheduler.
+      // rxjs passes the count of errors so far, which is the attempt that just failed.
+      delay: (error: unknown, failedAttempt: number) => {
+        const decision = decideRetry(req, error, failedAttempt, config, env.scheduler.now(), env.random);
+        if (decision.kind === 'stop') {
+          // Annotated, not wrapped: the subscriber sees what went wrong, and how often.
+          if (decision.error instanceof ApiError) decision.error.attempts = failedAttempt;
+          return throwError(() => decision.error);
+        }
+        env.emit({
+          type: 'retry-scheduled',
+          method: req.method,
+          url: req.url,
+          attempt: failedAttempt,
+          delayMs: decision.delayMs,
+          reason: decision.reason,
+        });
+        return timer(decision.delayMs, env.scheduler);
+      },
+    }),
+  );
+}
