@@ -1,0 +1,131 @@
+import type { Observable } from 'rxjs';
+import { GraphQLError, HttpError } from '../core/errors';
+import { memoryTokenStore, type TokenStore } from './token-store';
+
+/** The credentials of one session. Never put into events, error messages, cache keys or logs. */
+export interface AuthTokens {
+  readonly accessToken: string;
+  readonly refreshToken?: string;
+}
+
+/**
+ * Exchanges a refresh token for new tokens. Returns (an Observable or a Promise of)
+ * `{ accessToken, refreshToken? }`; anything else is treated as a failed refresh.
+ *
+ * Send the refresh call with `SKIP_AUTH` when it goes through the client; a call made
+ * synchronously from this function is recognised and bypasses auth anyway.
+ */
+export type RefreshFn = (refreshToken: string) => Observable<unknown> | Promise<unknown>;
+
+/** At most `maxRefreshes` refreshes start within any `intervalMs` (Alamofire's `RefreshWindow`). */
+export interface RefreshWindow {
+  readonly maxRefreshes: number;
+  readonly intervalMs: number;
+}
+
+/**
+ * Options of the auth layer.
+ *
+ * | option            | default                               | why                                                      |
+ * | ----------------- | ------------------------------------- | -------------------------------------------------------- |
+ * | `tokens`          | `memoryTokenStore()`                  | nothing persisted unless asked                           |
+ * | `refresh`         | none: a 401 ends the session          |                                                          |
+ * | `origins`         | the client's `baseUrl` origin         | the Bearer never leaks to third parties (DESIGN §6)      |
+ * | `refreshSkewMs`   | `30_000`                              | covers clock skew and a slow request; never send an expired JWT |
+ * | `refreshWindow`   | 3 per 30 s                            | stops refresh loops (a server rejecting every new token) |
+ * | `isAuthChallenge` | 401, or GraphQL `UNAUTHENTICATED`     | GraphQL servers answer 200 with an error entry           |
+ *
+ * @example
+ * const auth: AuthConfig = {
+ *   tokens: localforageTokenStore(),
+ *   refresh: (refreshToken) =>
+ *     fetch('https://auth.example.com/token', { method: 'POST', body: JSON.stringify({ refreshToken }) })
+ *       .then((res) => res.json()),
+ *   origins: ['https://api.example.com', 'https://uploads.example.com'],
+ * };
+ */
+export interface AuthConfig {
+  readonly tokens?: TokenStore;
+  readonly refresh?: RefreshFn;
+  readonly origins?: readonly string[];
+  readonly refreshSkewMs?: number;
+  readonly refreshWindow?: RefreshWindow;
+  readonly isAuthChallenge?: (error: unknown) => boolean;
+}
+
+export const DEFAULT_REFRESH_SKEW_MS = 30_000;
+export const DEFAULT_REFRESH_WINDOW: RefreshWindow = { maxRefreshes: 3, intervalMs: 30_000 };
+
+/** {@link AuthConfig} with every default applied and origins normalized. */
+export interface ResolvedAuthConfig {
+  readonly tokens: TokenStore;
+  readonly refresh: RefreshFn | undefined;
+  readonly origins: ReadonlySet<string>;
+  readonly refreshSkewMs: number;
+  readonly refreshWindow: RefreshWindow;
+  readonly isAuthChallenge: (error: unknown) => boolean;
+}
+
+/**
+ * Applies the defaults. Origins are normalized through `URL` (`HTTPS://API.example.com:443/v1`
+ * → `https://api.example.com`); an entry that is not a URL is ignored rather than matched loosely.
+ *
+ * @example
+ * resolveAuthConfig({}, 'https://api.example.com/v1').origins; // Set { 'https://api.example.com' }
+ */
+export function resolveAuthConfig(config: AuthConfig, defaultOrigin: string): ResolvedAuthConfig {
+  const origins = new Set<string>();
+  for (const entry of config.origins ?? [defaultOrigin]) {
+    const origin = originOf(entry);
+    if (origin !== undefined) origins.add(origin);
+  }
+  return {
+    tokens: config.tokens ?? memoryTokenStore(),
+    refresh: config.refresh,
+    origins,
+    refreshSkewMs: config.refreshSkewMs ?? DEFAULT_REFRESH_SKEW_MS,
+    refreshWindow: config.refreshWindow ?? DEFAULT_REFRESH_WINDOW,
+    isAuthChallenge: config.isAuthChallenge ?? isDefaultAuthChallenge,
+  };
+}
+
+/**
+ * The default auth challenge: an HTTP 401, or a GraphQL response with an `UNAUTHENTICATED`
+ * error code (Apollo Server's convention, also used by Hasura and others).
+ *
+ * @example
+ * isDefaultAuthChallenge(new HttpError(req, 401, {}, null)); // true
+ * isDefaultAuthChallenge(new HttpError(req, 403, {}, null)); // false: authenticated, not allowed
+ */
+export function isDefaultAuthChallenge(error: unknown): boolean {
+  if (error instanceof HttpError) return error.status === 401;
+  if (error instanceof GraphQLError) return error.errors.some((entry) => entry.extensions?.['code'] === 'UNAUTHENTICATED');
+  return false;
+}
+
+/**
+ * Reads a value of unknown shape (a refresh response, a stored entry) as {@link AuthTokens}:
+ * `undefined` unless `accessToken` is a non-empty string, so `Bearer undefined` can never be sent.
+ * A `refreshToken` that is not a non-empty string is dropped.
+ *
+ * @example
+ * parseAuthTokens({ accessToken: 'a', refreshToken: 'r', extra: 1 }); // { accessToken: 'a', refreshToken: 'r' }
+ * parseAuthTokens({});                                               // undefined
+ */
+export function parseAuthTokens(value: unknown): AuthTokens | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { accessToken, refreshToken } = value as Record<string, unknown>;
+  if (typeof accessToken !== 'string' || accessToken.length === 0) return undefined;
+  return typeof refreshToken === 'string' && refreshToken.length > 0 ? { accessToken, refreshToken } : { accessToken };
+}
+
+/** The origin of an absolute URL, or `undefined` when it is not one. */
+export function originOf(url: string): string | undefined {
+  try {
+    const origin = new URL(url).origin;
+    // Opaque origins ('null': data:, file:, blob:) are never an API's own origin.
+    return origin === 'null' ? undefined : origin;
+  } catch {
+    return undefined;
+  }
+}
