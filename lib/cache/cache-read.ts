@@ -1,0 +1,234 @@
+import { EMPTY, catchError, concat, mergeMap, of, switchMap, throwError, type Observable } from 'rxjs';
+import { BYPASS_PLATFORM_CACHE } from '../core/context-tokens';
+import type { ApiEnv } from '../core/env';
+import { CacheMissError, HttpError, NetworkError, RetryAfterTooLongError, TimeoutError } from '../core/errors';
+import type { Handler } from '../core/layer';
+import type { ApiRequest } from '../core/request';
+import type { ApiResponse } from '../core/response';
+import { CACHE_TTL, FETCH_POLICY, type FetchPolicy, type ResolvedCacheConfig } from './cache-config';
+import { parseCacheControl } from './cache-control';
+import { decideCache, servableOnFailure, type CacheDecision, type DecisionOptions } from './cache-decision';
+import { estimateSize, hydrate, storedHeaders, type CacheEntry, type StoredResponse } from './cache-entry';
+import { cacheKey, selectVaryHeaders } from './cache-key';
+import { mergeNotModified, notModifiedMatches, withValidators } from './conditional';
+import { analyzeResponse, currentAgeMs } from './freshness';
+import { CONSULT_PERSISTENT, type TwoTierCache } from './two-tier-cache';
+
+export interface CacheReadContext {
+  readonly tiers: TwoTierCache;
+  readonly env: ApiEnv;
+  readonly config: ResolvedCacheConfig;
+  readonly partition: () => string;
+}
+
+type Tier = 'memory' | 'persistent';
+
+/** How the network leg of a read behaves once a cached value may already have been emitted. */
+interface NetworkLeg {
+  readonly stored: StoredResponse | undefined;
+  readonly conditional: boolean;
+  /** On final failure, serve `stored` if {@link servableOnFailure} allows it. */
+  readonly fallback: boolean;
+  /** A cached value was emitted already: a 304 adds nothing, a failure completes quietly. */
+  readonly background: 'none' | 'fresh' | 'stale';
+}
+
+/**
+ * The GET/HEAD path of the cache layer: look up (memory synchronously, else the persistent tier),
+ * let {@link decideCache} choose, then do only the I/O it names. Everything below `next` (auth,
+ * retry, transport) runs only when the decision needs the network.
+ *
+ * One small object per read and no closures until the network is involved: a memory hit is the
+ * hot path of the whole client.
+ */
+export function cacheRead(ctx: CacheReadContext, req: ApiRequest, next: Handler): Observable<ApiResponse> {
+  const partition = ctx.partition();
+  const read = new CacheRead(ctx, req, next, partition, cacheKey(partition, req.method, req.url), req.context.get(FETCH_POLICY));
+  if (read.policy === 'network-only') return read.decide(undefined, 'memory', ctx.env.scheduler.now());
+  const now = ctx.env.scheduler.now();
+  const found = ctx.tiers.peek(read.key, now);
+  if (found === CONSULT_PERSISTENT) return ctx.tiers.load(read.key).pipe(switchMap((stored) => read.decide(stored, 'persistent', ctx.env.scheduler.now())));
+  return read.decide(found, 'memory', now);
+}
+
+class CacheRead {
+  readonly options: DecisionOptions;
+
+  constructor(
+    readonly ctx: CacheReadContext,
+    readonly req: ApiRequest,
+    readonly next: Handler,
+    readonly partition: string,
+    readonly key: string,
+    readonly policy: FetchPolicy,
+  ) {
+    this.options = { ttlMode: ctx.config.ttlMode, requestTtlMs: req.context.get(CACHE_TTL), maxStaleMs: ctx.config.maxStaleMs };
+  }
+
+  decide(stored: StoredResponse | undefined, tier: Tier, now: number): Observable<ApiResponse> {
+    return this.run(decideCache(stored, this.req, now, this.policy, this.options), stored, tier, now);
+  }
+
+  private run(d: CacheDecision, stored: StoredResponse | undefined, tier: Tier, now: number): Observable<ApiResponse> {
+    const { env } = this.ctx;
+    const { method, url } = this.req;
+    switch (d.kind) {
+      case 'fresh':
+      case 'stale':
+        env.emit({ type: 'cache-hit', method, url, tier, stale: d.kind === 'stale' });
+        return this.serve(stored as StoredResponse, now, d.kind === 'stale');
+      case 'stale-while-revalidate':
+      case 'cache-and-network': {
+        const stale = !d.freshness.fresh;
+        env.emit({ type: 'cache-hit', method, url, tier, stale });
+        const leg: NetworkLeg = { stored, conditional: d.conditional, fallback: false, background: stale ? 'stale' : 'fresh' };
+        return concat(this.serve(stored as StoredResponse, now, stale), this.network(leg));
+      }
+      case 'network':
+        if (d.reason === 'miss') env.emit({ type: 'cache-miss', method, url });
+        return this.network({ stored, conditional: d.conditional, fallback: d.fallback, background: 'none' });
+      case 'unsatisfiable':
+        env.emit({ type: 'cache-miss', method, url });
+        return throwError(() => new CacheMissError(this.req));
+    }
+  }
+
+  /** §5.1: a hit reports its current age; every other stored field, Date included, is kept. */
+  private serve(stored: StoredResponse, now: number, stale: boolean): Observable<ApiResponse> {
+    const { entry } = stored;
+    const ageSeconds = Math.floor(currentAgeMs(entry, stored.facts, now) / 1000);
+    // Within one second of age the served response is the same: reuse it (no header copy per hit).
+    let served = stored.served;
+    if (served === undefined || served.ageSeconds !== ageSeconds || served.response.stale !== stale) {
+      const response = { status: entry.status, headers: { ...entry.headers, age: String(ageSeconds) }, body: entry.body, url: entry.url, fromCache: true, stale };
+      served = stored.served = { ageSeconds, response };
+    }
+    const { response } = served;
+    if (entry.status >= 400) return throwError(() => new HttpError(this.req, entry.status, response.headers, entry.body));
+    return of(response);
+  }
+
+  private network(leg: NetworkLeg): Observable<ApiResponse> {
+    const { req } = this;
+    const requestTime = this.ctx.env.scheduler.now();
+    const owned: ApiRequest = { ...req, context: req.context.set(BYPASS_PLATFORM_CACHE, true) };
+    const sent = leg.conditional && leg.stored ? withValidators(owned, leg.stored.entry.headers) : owned;
+    return this.next(sent).pipe(
+      catchError((error: unknown) => {
+        if (error instanceof HttpError && error.status === 304) {
+          return of({ status: 304, headers: error.headers, body: error.body, url: req.url, fromCache: false, stale: false });
+        }
+        if (error instanceof HttpError && error.status < 500) this.store(error, requestTime); // e.g. a 404 with max-age (RFC 9111 §3)
+        return throwError(() => error);
+      }),
+      mergeMap((res) => this.onResponse(res, leg, requestTime)),
+      catchError((error: unknown) => this.onFailure(error, leg)),
+    );
+  }
+
+  private onResponse(res: ApiResponse, leg: NetworkLeg, requestTime: number): Observable<ApiResponse> {
+    const { env } = this.ctx;
+    const { method, url } = this.req;
+    if (res.status !== 304 || !leg.conditional || !leg.stored) {
+      if (res.status === 304) return of(res); // not an answer to our validators: nothing to store or merge
+      this.store(res, requestTime);
+      if (leg.conditional) env.emit({ type: 'revalidated', method, url, changed: true });
+      return of(res);
+    }
+    if (!notModifiedMatches(leg.stored.entry.headers, res.headers)) {
+      // §4.3.4: this 304 selects no stored response; ask again without validators.
+      this.ctx.tiers.remove(this.key);
+      return this.network({ ...leg, stored: undefined, conditional: false });
+    }
+    const responseTime = env.scheduler.now();
+    const merged = this.refreshed(leg.stored, res, requestTime, responseTime);
+    env.emit({ type: 'revalidated', method, url, changed: false });
+    return leg.background === 'none' ? this.serve(merged, responseTime, false) : EMPTY;
+  }
+
+  private onFailure(error: unknown, leg: NetworkLeg): Observable<ApiResponse> {
+    if (!isNetworkFailure(error)) return throwError(() => error);
+    const { env } = this.ctx;
+    const { method, url } = this.req;
+    const reason = error instanceof Error ? error.name : 'failure';
+    if (leg.background !== 'none') {
+      // The cached value was emitted already; a failed revalidation leaves it as it is.
+      if (leg.background === 'stale') env.emit({ type: 'stale-served', method, url, reason: `revalidation failed (${reason})` });
+      return EMPTY;
+    }
+    if (!leg.fallback || !leg.stored) return throwError(() => error);
+    const now = env.scheduler.now();
+    const freshness = servableOnFailure(leg.stored, now, this.options);
+    if (!freshness) return throwError(() => error);
+    env.emit(freshness.fresh ? { type: 'cache-hit', method, url, tier: 'memory', stale: false } : { type: 'stale-served', method, url, reason });
+    return this.serve(leg.stored, now, !freshness.fresh);
+  }
+
+  /** Stores a network answer when RFC 9111 §3 allows it; otherwise the stored one is outdated and goes. */
+  private store(res: Pick<ApiResponse, 'status' | 'headers' | 'body'> & { url?: string }, requestTime: number): void {
+    const { req, ctx } = this;
+    if (ctx.partition() !== this.partition) return; // the user changed meanwhile: never file it under the new one
+    const responseTime = ctx.env.scheduler.now();
+    const facts = analyzeResponse({ method: req.method, status: res.status, requestHeaders: req.headers, responseHeaders: res.headers, responseTime });
+    if (!facts.storable) {
+      // A request's own no-store (§5.2.1.5) leaves the stored response alone.
+      if (!parseCacheControl(req.headers['cache-control']).has('no-store')) ctx.tiers.remove(this.key);
+      return;
+    }
+    const headers = storedHeaders(res.headers, responseTime);
+    const url = res.url || req.url;
+    const ttlMs = ctx.config.ttlFor(req.url, this.options.requestTtlMs);
+    this.keep({
+      v: 1,
+      key: this.key,
+      url,
+      method: req.method,
+      status: res.status,
+      headers,
+      body: res.body,
+      storedAt: responseTime,
+      requestTime,
+      responseTime,
+      ...(ttlMs === undefined ? {} : { ttlMs }),
+      varyHeaders: selectVaryHeaders(facts.vary, req.headers),
+      size: estimateSize(res.body, headers, url),
+    });
+  }
+
+  /** §4.3.4: a matching 304 refreshes the stored headers and timing; the stored body stays. */
+  private refreshed(stored: StoredResponse, res: ApiResponse, requestTime: number, responseTime: number): StoredResponse {
+    const ttlMs = this.ctx.config.ttlFor(this.req.url, this.options.requestTtlMs) ?? stored.entry.ttlMs;
+    const { ttlMs: _previous, ...rest } = stored.entry;
+    const entry: CacheEntry = {
+      ...rest,
+      headers: mergeNotModified(stored.entry.headers, storedHeaders(res.headers, responseTime)),
+      storedAt: responseTime,
+      requestTime,
+      responseTime,
+      ...(ttlMs === undefined ? {} : { ttlMs }),
+    };
+    return this.keep(entry) ?? hydrate(entry, this.ctx.config);
+  }
+
+  /** Files an entry if it is still of use and the partition is unchanged; returns what was kept. */
+  private keep(entry: CacheEntry): StoredResponse | undefined {
+    const { ctx } = this;
+    const stored = hydrate(entry, ctx.config);
+    if (!stored.facts.storable || stored.expiresAt <= entry.responseTime || ctx.partition() !== this.partition) {
+      ctx.tiers.remove(this.key);
+      return undefined;
+    }
+    ctx.tiers.set(this.key, stored);
+    return stored;
+  }
+}
+
+/**
+ * The network "finally failed" (after the retries below): disconnected, timed out, or the server
+ * erred (5xx, or asked to wait longer than allowed with a 5xx). A 4xx is an answer, not a failure.
+ */
+export function isNetworkFailure(error: unknown): boolean {
+  if (error instanceof NetworkError || error instanceof TimeoutError) return true;
+  if (error instanceof HttpError) return error.status >= 500;
+  return error instanceof RetryAfterTooLongError && error.status >= 500;
+}

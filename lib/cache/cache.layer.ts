@@ -1,0 +1,157 @@
+import { distinctUntilChanged, tap, type Observable } from 'rxjs';
+import type { ApiEnv } from '../core/env';
+import type { Layer } from '../core/layer';
+import { isSafeMethod, type ApiRequest } from '../core/request';
+import type { ApiResponse } from '../core/response';
+import { resolveCacheConfig, type CacheConfig, type ResolvedCacheConfig } from './cache-config';
+import { hydrate } from './cache-entry';
+import { cacheKey, parseCacheKey } from './cache-key';
+import { cacheRead } from './cache-read';
+import type { CacheStore } from './cache-store';
+import { hasAppConditionals } from './conditional';
+import { createLocalforageCacheStore } from './localforage.cache-store';
+import { createPersistentTier } from './persistent-tier';
+import { createTwoTierCache, type TwoTierCache } from './two-tier-cache';
+
+/**
+ * What the app can do to the cache (exposed as `client.cache`). Each call takes effect in memory
+ * at once, without subscribing; the returned Observable completes (emitting `undefined` once)
+ * when the persistent tier is done too, so `await lastValueFrom(cache.clear())` is "wiped".
+ * Storage failures become `cache-error` events, never errors here.
+ */
+export interface CacheControls {
+  /**
+   * Removes stored responses whose URL matches: a string starting with `/` is a prefix of the
+   * path (and query), any other string a prefix of the whole URL, a RegExp is tested against the
+   * URL, a function decides. All users' partitions are searched.
+   *
+   * @example
+   * cache.invalidate('/items/');                 // every item, list pages included
+   * cache.invalidate('https://api.example.com/items/42');
+   * cache.invalidate((url) => url.includes('draft=1'));
+   */
+  invalidate(target: string | RegExp | ((url: string) => boolean)): Observable<void>;
+  /** Removes every stored response of every partition. */
+  clear(): Observable<void>;
+  /** Completes when every deferred persistent write has landed (e.g. before the app is paused). */
+  flush(): Observable<void>;
+}
+
+export interface CacheLayerDeps {
+  /** The current user partition, read at the start of each request (e.g. the JWT `sub`, or `'anonymous'`). */
+  readonly partition: () => string;
+  /** Emits on login, logout and account switch; every entry of any other partition is purged. */
+  readonly partitionChanges$?: Observable<string>;
+}
+
+/**
+ * The HTTP cache stage (RFC 9111, plus app TTLs and fetch policies).
+ *
+ * - GET and HEAD are looked up and stored; a hit in memory answers synchronously (`of`), with no
+ *   network, auth or retry work. The requests it sends carry {@link BYPASS_PLATFORM_CACHE}.
+ * - A request carrying its own conditional or Range fields is the app's: passed through untouched.
+ * - POST, PUT, PATCH, DELETE (any unsafe method) answered with a non-error status invalidate the
+ *   target URI and same-origin Location / Content-Location (§4.4).
+ * - stale-while-revalidate and `cache-and-network` emit the stored response, then the network's
+ *   if it changed; the Observable stays cold, and unsubscribing cancels the revalidation.
+ *
+ * ```
+ * fresh hit:               (h|)
+ * stale-while-revalidate:  h----n|     (h stale: true; n only if the body changed, else h--|)
+ * stale, conditional:      -----h|     (304: stored body, headers refreshed)
+ * network failure:         -----s|     (s stale: true, 'stale-served', unless must-revalidate)
+ * ```
+ *
+ * @example
+ * const { layer, cache } = createCacheLayer({ store: 'localforage', ttl: { defaultMs: 60_000 } }, env, {
+ *   partition: () => tokens.subject() ?? 'anonymous',
+ *   partitionChanges$: tokens.subject$,
+ * });
+ * const handler = chain([layer, authLayer, retryLayer], transport);
+ */
+export function createCacheLayer(config: CacheConfig | undefined, env: ApiEnv, deps: CacheLayerDeps): { layer: Layer; cache: CacheControls } {
+  const resolved = resolveCacheConfig(config);
+  const tiers = createTiers(resolved, env);
+  const ctx = { tiers, env, config: resolved, partition: deps.partition };
+
+  deps.partitionChanges$?.pipe(distinctUntilChanged()).subscribe({
+    // Unreachable already (the partition is in every key); purged so no one else's data stays on the device.
+    next: (current) => tiers.removeWhere((key) => parseCacheKey(key)?.partition !== current),
+    error: () => undefined,
+  });
+
+  const layer: Layer = (req, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD') return hasAppConditionals(req.headers) ? next(req) : cacheRead(ctx, req, next);
+    if (isSafeMethod(req.method)) return next(req);
+    return next(req).pipe(tap((res) => invalidateAfterUnsafe(tiers, deps.partition(), req, res)));
+  };
+
+  const cache: CacheControls = {
+    invalidate(target) {
+      const matches = urlMatcher(target);
+      return tiers.removeWhere((key) => {
+        const parsed = parseCacheKey(key);
+        return parsed !== undefined && matches(parsed.url);
+      });
+    },
+    clear: () => tiers.clear(),
+    flush: () => tiers.flush(),
+  };
+  return { layer, cache };
+}
+
+function createTiers(config: ResolvedCacheConfig, env: ApiEnv): TwoTierCache {
+  const store: CacheStore | undefined =
+    config.store === 'memory' ? undefined : config.store === 'localforage' ? createLocalforageCacheStore({ name: config.name }) : config.store;
+  const persistent = store
+    ? createPersistentTier({
+        store,
+        env,
+        maxEntries: config.maxEntries,
+        maxBytes: config.maxBytes,
+        expiresAtOf: (entry) => hydrate(entry, config).expiresAt,
+      })
+    : undefined;
+  return createTwoTierCache({ memory: config.memory, persistent, env, hydrate: (entry) => hydrate(entry, config) });
+}
+
+/**
+ * RFC 9111 §4.4: a non-error response (2xx, 3xx) to an unsafe method invalidates the target URI,
+ * and Location / Content-Location when on the same origin (never another origin's entries).
+ */
+function invalidateAfterUnsafe(tiers: TwoTierCache, partition: string, req: ApiRequest, res: ApiResponse): void {
+  if (res.status >= 400) return;
+  const origin = originOf(req.url);
+  const urls = new Set([req.url]);
+  for (const target of [req.url, res.headers.location, res.headers['content-location']]) {
+    const url = target === undefined ? undefined : resolve(target, req.url);
+    if (url !== undefined && originOf(url) === origin) urls.add(url);
+  }
+  for (const url of urls) {
+    tiers.remove(cacheKey(partition, 'GET', url));
+    tiers.remove(cacheKey(partition, 'HEAD', url));
+  }
+}
+
+function urlMatcher(target: string | RegExp | ((url: string) => boolean)): (url: string) => boolean {
+  if (typeof target === 'function') return target;
+  if (target instanceof RegExp) return (url) => target.test(url);
+  if (target.startsWith('/')) return (url) => url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '').startsWith(target);
+  return (url) => url.startsWith(target);
+}
+
+function resolve(target: string, base: string): string | undefined {
+  try {
+    return new URL(target, base).href;
+  } catch {
+    return undefined;
+  }
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}

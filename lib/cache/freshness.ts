@@ -1,0 +1,221 @@
+import CachePolicy from 'http-cache-semantics';
+import type { HeaderMap } from '../core/headers';
+import type { TtlMode } from './cache-config';
+import { formatCacheControl, parseCacheControl, secondsArg } from './cache-control';
+
+/**
+ * Freshness (RFC 9111 §4.2) as pure functions of the stored response and `now`.
+ *
+ * `http-cache-semantics` decides storability and the freshness lifetime (explicit, and heuristic
+ * from Last-Modified where §4.2.2 allows it). Measured against the RFC, its 4.3 release needs
+ * this wrapper for the rules rxsync keeps:
+ * - directive names are case-insensitive (§5.2): it matches `max-age` literally, so it is given
+ *   a re-formatted, lower-cased Cache-Control ({@link formatCacheControl});
+ * - must-revalidate applies only once a response is stale (§5.2.2.2): its `evaluateRequest()`
+ *   refuses every must-revalidate hit, so it is not used; the decision is `cache-decision.ts`;
+ * - a stored response keeps all its header fields, Date included, and a hit reports its Age
+ *   (§3.1, §5.1): its `responseHeaders()` drops Date and stamps `Date.now()`, so it is not used;
+ * - Expires is judged against the response's Date (§4.2.1): without a valid Date it falls back to
+ *   `Date.now()` at construction (not the client's clock), so it is always given a Date: the
+ *   response's own, else the receipt time (as RFC 9110 §6.6.1 asks a recipient to add);
+ * - a response with explicit freshness is storable whatever its final status code (§3): it only
+ *   stores a fixed list of statuses, so such a response is re-asked as a 200 (status only gates
+ *   storability there);
+ * - current age is computed here (§4.2.3, with apparent age and response delay) from the
+ *   client's clock; its `age()` / `timeToLive()` read `Date.now()` and skip apparent age.
+ * It is used as a private cache (`shared: false`: `private` storable, `s-maxage` ignored), and
+ * `immutable` adds no freshness of its own (RFC 8246 leaves freshness to max-age).
+ */
+
+/** What a response says about its own caching, computed once when it is stored or loaded. */
+export interface ResponseFacts {
+  readonly storable: boolean;
+  /** The server stated freshness: max-age, Expires or no-cache (an app TTL in `fallback` mode then stays out). */
+  readonly explicit: boolean;
+  /** Freshness lifetime (§4.2.1), heuristic included (§4.2.2); 0 for no-cache. */
+  readonly lifetimeMs: number;
+  readonly noCache: boolean;
+  readonly mustRevalidate: boolean;
+  readonly staleWhileRevalidateMs: number;
+  /** The server's stale-if-error window (RFC 5861), if it gave one. */
+  readonly staleIfErrorMs: number | undefined;
+  /** The Date header, or the receipt time when it is missing or invalid. */
+  readonly dateMs: number;
+  /** The Age header received (§5.1), 0 when absent or invalid. */
+  readonly ageValueMs: number;
+  readonly hasValidator: boolean;
+  /** Lower-cased field names of Vary; `['*']` never matches. */
+  readonly vary: readonly string[];
+}
+
+export interface ResponseFactsInput {
+  readonly method: string;
+  readonly status: number;
+  /** Only the request's cache directives matter (`no-store`). */
+  readonly requestHeaders: HeaderMap;
+  readonly responseHeaders: HeaderMap;
+  readonly responseTime: number;
+}
+
+const LIBRARY_OPTIONS = { shared: false, immutableMinTimeToLive: 0 } as const;
+
+/** Statuses cacheable by default (RFC 9110 §15.1). */
+const HEURISTICALLY_CACHEABLE: ReadonlySet<number> = new Set([200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501]);
+
+export function analyzeResponse(input: ResponseFactsInput): ResponseFacts {
+  const res = input.responseHeaders;
+  const cc = parseCacheControl(res['cache-control']);
+  const requestCc = parseCacheControl(input.requestHeaders['cache-control']);
+  const dateMs = parseHttpDate(res.date) ?? input.responseTime;
+  const vary = parseVary(res.vary);
+  const noCache = cc.has('no-cache') || (res['cache-control'] === undefined && /no-cache/i.test(res.pragma ?? ''));
+  const explicitExpiry = cc.has('max-age') || res.expires !== undefined;
+
+  const libraryResponse = { status: input.status, headers: forLibrary(res, cc, dateMs) };
+  const libraryRequest = { method: input.method, headers: forLibrary(input.requestHeaders, requestCc, undefined) };
+  const policy = new CachePolicy(libraryRequest, libraryResponse, LIBRARY_OPTIONS);
+  let storable = policy.storable();
+  let lifetimeSeconds = storable ? policy.maxAge() : 0;
+  if (!storable && storableByRfc(input, cc, requestCc, explicitExpiry)) {
+    storable = true;
+    // §4.2.2 allows heuristics for other statuses only when marked `public`.
+    if (explicitExpiry || cc.has('public')) {
+      lifetimeSeconds = new CachePolicy(libraryRequest, { ...libraryResponse, status: 200 }, LIBRARY_OPTIONS).maxAge();
+    }
+  }
+  return {
+    storable: storable && vary[0] !== '*',
+    explicit: explicitExpiry || noCache,
+    lifetimeMs: Math.max(0, lifetimeSeconds * 1000),
+    noCache,
+    mustRevalidate: cc.has('must-revalidate'),
+    staleWhileRevalidateMs: secondsArg(cc, 'stale-while-revalidate') ?? 0,
+    staleIfErrorMs: secondsArg(cc, 'stale-if-error'),
+    dateMs,
+    ageValueMs: /^\d+$/.test(res.age ?? '') ? Number(res.age) * 1000 : 0,
+    hasValidator: res.etag !== undefined || res['last-modified'] !== undefined,
+    vary,
+  };
+}
+
+/** RFC 9111 §3, for the final statuses http-cache-semantics does not list. */
+function storableByRfc(
+  input: ResponseFactsInput,
+  cc: ReturnType<typeof parseCacheControl>,
+  requestCc: ReturnType<typeof parseCacheControl>,
+  explicitExpiry: boolean,
+): boolean {
+  const { method, status } = input;
+  return (
+    (method === 'GET' || method === 'HEAD') &&
+    status >= 200 &&
+    status !== 206 && // partial content: not understood here
+    status !== 304 &&
+    !cc.has('no-store') &&
+    !requestCc.has('no-store') &&
+    (explicitExpiry || cc.has('public') || cc.has('private') || HEURISTICALLY_CACHEABLE.has(status))
+  );
+}
+
+function forLibrary(headers: HeaderMap, cc: ReturnType<typeof parseCacheControl>, dateMs: number | undefined): Record<string, string> {
+  const out: Record<string, string> = { ...headers };
+  if (headers['cache-control'] !== undefined) out['cache-control'] = formatCacheControl(cc);
+  if (dateMs !== undefined) out.date = httpDate(dateMs);
+  return out;
+}
+
+/** When a stored response was requested, received and (re)stored, on the client's clock. */
+export interface ResponseTiming {
+  readonly requestTime: number;
+  readonly responseTime: number;
+  /** Receipt of the response or of its last successful validation; TTLs count from here. */
+  readonly storedAt: number;
+}
+
+/**
+ * RFC 9111 §4.2.3:
+ *   apparent_age = max(0, response_time - date_value)
+ *   corrected_age_value = age_value + (response_time - request_time)
+ *   current_age = max(apparent_age, corrected_age_value) + (now - response_time)
+ */
+export function currentAgeMs(timing: ResponseTiming, facts: Pick<ResponseFacts, 'dateMs' | 'ageValueMs'>, now: number): number {
+  return correctedInitialAgeMs(timing, facts) + Math.max(0, now - timing.responseTime);
+}
+
+function correctedInitialAgeMs(timing: ResponseTiming, facts: Pick<ResponseFacts, 'dateMs' | 'ageValueMs'>): number {
+  const apparentAge = Math.max(0, timing.responseTime - facts.dateMs);
+  const correctedAgeValue = facts.ageValueMs + Math.max(0, timing.responseTime - timing.requestTime);
+  return Math.max(apparentAge, correctedAgeValue);
+}
+
+/** The app TTL that applies to one read: the request's, else the stored one; and the client's mode. */
+export interface TtlView {
+  readonly ttlMs: number | undefined;
+  readonly mode: TtlMode;
+}
+
+export interface FreshnessState {
+  readonly fresh: boolean;
+  /** HTTP current age (§4.2.3), reported as the Age header of a hit. */
+  readonly ageMs: number;
+  /** How long past freshness; 0 while fresh. */
+  readonly stalenessMs: number;
+  /** How long it stays fresh; 0 once stale. */
+  readonly freshForMs: number;
+  /** The app TTL decided freshness rather than the server. */
+  readonly byTtl: boolean;
+  /** Serving it stale is forbidden: must-revalidate (§5.2.2.2), or no-cache (§5.2.2.4) unless a TTL overrides. */
+  readonly forbidsStale: boolean;
+}
+
+/** Fresh when lifetime > current age (§4.2), or when `now - storedAt < ttl` where the app TTL applies. */
+export function freshnessAt(timing: ResponseTiming, facts: ResponseFacts, now: number, ttl: TtlView): FreshnessState {
+  const ageMs = currentAgeMs(timing, facts, now);
+  const byTtl = ttl.ttlMs !== undefined && (ttl.mode === 'override' || !facts.explicit);
+  const elapsed = byTtl ? now - timing.storedAt : ageMs;
+  const lifetime = byTtl ? (ttl.ttlMs as number) : facts.lifetimeMs;
+  return {
+    fresh: lifetime > elapsed,
+    ageMs,
+    stalenessMs: Math.max(0, elapsed - lifetime),
+    freshForMs: Math.max(0, lifetime - elapsed),
+    byTtl,
+    forbidsStale: facts.mustRevalidate || (facts.noCache && !byTtl),
+  };
+}
+
+/**
+ * When a stored response stops being useful and may be swept: the end of freshness plus the
+ * longest stale window that could still serve it (stale-while-revalidate, stale-if-error,
+ * `maxStaleMs`), unless serving stale is forbidden and there is no validator to revalidate with.
+ */
+export function usefulUntil(timing: ResponseTiming, facts: ResponseFacts, ttl: TtlView, maxStaleMs: number): number {
+  const byTtl = ttl.ttlMs !== undefined && (ttl.mode === 'override' || !facts.explicit);
+  const freshUntil = byTtl
+    ? timing.storedAt + (ttl.ttlMs as number)
+    : timing.responseTime + facts.lifetimeMs - correctedInitialAgeMs(timing, facts);
+  const forbidsStale = facts.mustRevalidate || (facts.noCache && !byTtl);
+  if (forbidsStale && !facts.hasValidator) return freshUntil;
+  return freshUntil + Math.max(facts.staleWhileRevalidateMs, facts.staleIfErrorMs ?? 0, maxStaleMs);
+}
+
+/** IMF-fixdate (RFC 9110 §5.6.7). */
+export function httpDate(ms: number): string {
+  return new Date(ms).toUTCString();
+}
+
+/** An HTTP-date in ms, or `undefined` when absent or invalid. */
+export function parseHttpDate(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+function parseVary(value: string | undefined): string[] {
+  if (!value) return [];
+  const names = value
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter(Boolean);
+  return names.includes('*') ? ['*'] : names;
+}

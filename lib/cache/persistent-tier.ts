@@ -1,0 +1,382 @@
+import { AsyncSubject, BehaviorSubject, EMPTY, Subject, catchError, concat, concatMap, defaultIfEmpty, defer, filter, finalize, ignoreElements, map, mergeMap, of, take, type Observable } from 'rxjs';
+import type { ApiEnv } from '../core/env';
+import { isInvalid, parseCacheEntry, type CacheEntry } from './cache-entry';
+import { parseCacheKey } from './cache-key';
+import { isQuotaError, type CacheStore } from './cache-store';
+
+/**
+ * The persistent tier: a {@link CacheStore} plus an index of what it holds (size, sweep time, LRU
+ * order) so that bounds, sweeping and "is it there at all?" never read the entries themselves.
+ *
+ * - Every mutation goes through one queue (`concatMap`), so a removal can never be overtaken by
+ *   an older write, whatever the driver's own ordering.
+ * - Writes are deferred: {@link PersistentTier.write} only records the entry as pending and
+ *   schedules a drain on `env.scheduler` (after the response is delivered; marble tests control it).
+ *   A pending entry answers reads until it is written.
+ * - Startup (the queue's first job): load the index, reconcile it with the store's keys (index
+ *   records without entry dropped; entries without record, e.g. after a crash between the two
+ *   writes, read and adopted or dropped), sweep expired entries, enforce the bounds.
+ * - A quota error on write evicts the oldest entries (at least a quarter of the bytes, at least the
+ *   new entry's size) and retries once; a second failure disables the tier (memory-only) with a
+ *   `cache-error` event. An unavailable driver disables it at startup the same way.
+ *
+ * The index is one record (`INDEX_KEY`) rewritten after each batch of changes. Reads refresh LRU
+ * order in memory; the order is persisted with the next write. Several tabs sharing one database
+ * each keep their own index (last writer wins; the next startup reconciles).
+ */
+export interface PersistentTier {
+  /** The validated entry, or `undefined`; waits for startup. A corrupt or foreign entry is removed with an event. */
+  read(key: string): Observable<CacheEntry | undefined>;
+  /** True when the tier certainly does not hold `key` (started, not indexed, not pending): a miss without I/O. */
+  knownAbsent(key: string): boolean;
+  write(key: string, entry: CacheEntry, expiresAt: number): void;
+  remove(key: string): void;
+  /** Removes every key matching; completes when the store is done. */
+  removeWhere(predicate: (key: string) => boolean): Observable<void>;
+  clear(): Observable<void>;
+  /** Completes when no write or removal is scheduled or running. */
+  flush(): Observable<void>;
+  readonly active: boolean;
+}
+
+export const INDEX_KEY = '__rxsync_cache_index__';
+
+export interface PersistentTierOptions {
+  readonly store: CacheStore;
+  readonly maxEntries: number;
+  readonly maxBytes: number;
+  readonly env: ApiEnv;
+  /** Sweep time of an entry adopted at startup without an index record. */
+  readonly expiresAtOf: (entry: CacheEntry) => number;
+}
+
+interface IndexRecord {
+  readonly size: number;
+  readonly expiresAt: number;
+}
+
+interface Pending {
+  readonly entry: CacheEntry;
+  readonly expiresAt: number;
+}
+
+export function createPersistentTier(options: PersistentTierOptions): PersistentTier {
+  const { store, env } = options;
+  const index = new Map<string, IndexRecord>(); // oldest first
+  const pending = new Map<string, Pending>();
+  const queuedWrites = new Set<string>();
+  const ready = new AsyncSubject<void>();
+  let state: 'starting' | 'ready' | 'disabled' = 'starting';
+  let bytes = 0;
+  let indexDirty = false;
+  let drainScheduled = false;
+
+  const report = (operation: string, detail: string): void => env.emit({ type: 'cache-error', operation, detail });
+
+  // The one queue of mutations; `busy` counts queued jobs and scheduled drains for flush().
+  const queue = new Subject<Observable<unknown>>();
+  const busy$ = new BehaviorSubject(0);
+  queue
+    .pipe(
+      concatMap((job) =>
+        job.pipe(
+          catchError((error: unknown) => {
+            report('persist', describe(error));
+            return EMPTY;
+          }),
+          finalize(() => busy$.next(busy$.value - 1)),
+        ),
+      ),
+    )
+    .subscribe();
+  const enqueue = (job: Observable<unknown>): Observable<void> => {
+    const done = new AsyncSubject<void>();
+    busy$.next(busy$.value + 1);
+    queue.next(job.pipe(finalize(() => (done.next(), done.complete()))));
+    return done;
+  };
+
+  const disable = (detail: string): void => {
+    if (state === 'disabled') return;
+    state = 'disabled';
+    pending.clear();
+    queuedWrites.clear();
+    report('persist', `${detail}; persistent cache disabled, continuing memory-only`);
+  };
+
+  const setRecord = (key: string, record: IndexRecord): void => {
+    dropRecord(key);
+    index.set(key, record);
+    bytes += record.size;
+    indexDirty = true;
+  };
+  const dropRecord = (key: string): void => {
+    const record = index.get(key);
+    if (!record) return;
+    index.delete(key);
+    bytes -= record.size;
+    indexDirty = true;
+  };
+  const removeFromStore = (key: string): Observable<never> =>
+    store.remove(key).pipe(
+      ignoreElements(),
+      catchError((error: unknown) => {
+        report('remove', `${urlOf(key)}: ${describe(error)}`);
+        return EMPTY;
+      }),
+    );
+  /** Drops index records (oldest first, sparing `keep`) while over the bounds, or until `needBytes` are freed. */
+  const evict = (keep: string | undefined, needBytes = 0): Observable<never> => {
+    const victims: string[] = [];
+    let freed = 0;
+    for (const [key, record] of index) {
+      const over = index.size - victims.length > options.maxEntries || bytes - freed > options.maxBytes;
+      if (!over && freed >= needBytes) break;
+      if (key === keep) continue;
+      victims.push(key);
+      freed += record.size;
+    }
+    victims.forEach(dropRecord);
+    return concat(...victims.map(removeFromStore));
+  };
+  const writeIndex = (): Observable<never> =>
+    defer(() => {
+      if (!indexDirty || state === 'disabled') return EMPTY;
+      indexDirty = false;
+      const entries = [...index].map(([key, r]) => [key, r.size, r.expiresAt]);
+      return store.set(INDEX_KEY, { v: 1, entries }).pipe(
+        ignoreElements(),
+        catchError((error: unknown) => {
+          report('index', describe(error));
+          return EMPTY;
+        }),
+      );
+    });
+
+  const writeJob = (key: string): Observable<unknown> =>
+    defer(() => {
+      queuedWrites.delete(key);
+      const job = pending.get(key);
+      if (!job || state === 'disabled') return EMPTY;
+      return completes(store.set(key, job.entry)).pipe(
+        catchError((error: unknown) => recoverWrite(key, job, error)),
+        mergeMap((stored) => {
+          // A removal or a newer write since this one started wins: it is queued behind us.
+          if (pending.get(key) !== job) return EMPTY;
+          pending.delete(key);
+          if (!stored) return EMPTY;
+          setRecord(key, { size: job.entry.size, expiresAt: job.expiresAt });
+          return evict(key);
+        }),
+      );
+    });
+  const recoverWrite = (key: string, job: Pending, error: unknown): Observable<boolean> => {
+    if (!isQuotaError(error)) {
+      report('write', `${urlOf(key)} not persisted: ${describe(error)}`);
+      return of(false);
+    }
+    report('write', `storage quota exceeded writing ${urlOf(key)}: evicting and retrying once`);
+    return concat(
+      evict(key, Math.max(job.entry.size, bytes / 4)),
+      defer(() => completes(store.set(key, job.entry))),
+    ).pipe(
+      catchError((again: unknown) => {
+        disable(`storage quota still exceeded after eviction (${describe(again)})`);
+        return of(false);
+      }),
+    );
+  };
+
+  const scheduleDrain = (): void => {
+    if (drainScheduled || state === 'disabled') return;
+    drainScheduled = true;
+    busy$.next(busy$.value + 1);
+    env.scheduler.schedule(() => {
+      drainScheduled = false;
+      for (const key of pending.keys()) {
+        if (queuedWrites.has(key)) continue;
+        queuedWrites.add(key);
+        enqueue(writeJob(key));
+      }
+      enqueue(writeIndex());
+      busy$.next(busy$.value - 1);
+    });
+  };
+
+  const startup = defer(() =>
+    store.get(INDEX_KEY).pipe(
+      defaultIfEmpty(undefined),
+      mergeMap((raw) => store.keys().pipe(mergeMap((keys) => reconcile(parseIndex(raw), keys)))),
+      catchError((error: unknown) => {
+        disable(`persistent store unavailable (${describe(error)})`);
+        return EMPTY;
+      }),
+      finalize(() => {
+        if (state === 'starting') state = 'ready';
+        ready.next();
+        ready.complete();
+      }),
+    ),
+  );
+  const parseIndex = (raw: unknown): Array<[string, IndexRecord]> => {
+    const entries = (raw as { v?: unknown; entries?: unknown } | undefined)?.entries;
+    if (raw === undefined) return [];
+    if ((raw as { v?: unknown }).v !== 1 || !Array.isArray(entries)) {
+      report('index', 'unreadable cache index: rebuilt from the stored entries');
+      return [];
+    }
+    return entries
+      .filter((e): e is [string, number, number] => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number' && typeof e[2] === 'number')
+      .map(([key, size, expiresAt]) => [key, { size, expiresAt }]);
+  };
+  const reconcile = (records: Array<[string, IndexRecord]>, keys: string[]): Observable<never> => {
+    const unindexed = new Set(keys.filter((key) => key !== INDEX_KEY));
+    for (const [key, record] of records) {
+      if (unindexed.delete(key)) setRecord(key, record);
+    }
+    indexDirty = records.length !== index.size;
+    const now = env.scheduler.now();
+    return concat(
+      ...[...unindexed].map(adopt),
+      defer(() => {
+        const expired = [...index].filter(([, r]) => r.expiresAt <= now).map(([key]) => key);
+        expired.forEach(dropRecord);
+        return concat(...expired.map(removeFromStore), evict(undefined));
+      }),
+      writeIndex(),
+    );
+  };
+  const adopt = (key: string): Observable<never> =>
+    store.get(key).pipe(
+      defaultIfEmpty(undefined),
+      mergeMap((raw) => {
+        const parsed = parseCacheEntry(raw, key);
+        if (!isInvalid(parsed)) {
+          setRecord(key, { size: parsed.size, expiresAt: options.expiresAtOf(parsed) });
+          return EMPTY;
+        }
+        report('read', `dropped stored entry for ${urlOf(key)}: ${parsed.invalid}`);
+        return removeFromStore(key);
+      }),
+      catchError((error: unknown) => {
+        report('read', `dropped unreadable entry for ${urlOf(key)}: ${describe(error)}`);
+        return removeFromStore(key);
+      }),
+    );
+
+  const remove = (key: string): void => {
+    pending.delete(key);
+    if (state === 'disabled' || (state === 'ready' && !index.has(key))) return;
+    dropRecord(key); // at once, so reads and knownAbsent() see it gone
+    enqueue(
+      defer(() => {
+        dropRecord(key); // again: startup may have indexed it since
+        return concat(removeFromStore(key), writeIndex());
+      }),
+    );
+  };
+
+  const read = (key: string): Observable<CacheEntry | undefined> =>
+    defer(() => {
+      if (state === 'disabled') return of(undefined);
+      const job = pending.get(key);
+      if (job) return of(job.entry);
+      if (state === 'starting') return ready.pipe(mergeMap(() => read(key)));
+      const record = index.get(key);
+      if (!record) return of(undefined);
+      if (record.expiresAt <= env.scheduler.now()) {
+        remove(key); // swept lazily
+        return of(undefined);
+      }
+      return store.get(key).pipe(
+        defaultIfEmpty(undefined),
+        map((raw) => (raw === undefined ? { gone: true as const } : parseCacheEntry(raw, key))),
+        catchError((error: unknown) => of({ invalid: `unreadable (${describe(error)})` })),
+        map((parsed) => {
+          if ('gone' in parsed) {
+            dropRecord(key); // removed behind our back (another tab): quietly forget it
+            return undefined;
+          }
+          if (isInvalid(parsed)) {
+            report('read', `dropped stored entry for ${urlOf(key)}: ${parsed.invalid}`);
+            remove(key);
+            return undefined;
+          }
+          // Written or removed while we were reading: the newer state wins.
+          const newer = pending.get(key);
+          if (newer) return newer.entry;
+          const current = index.get(key);
+          if (!current) return undefined;
+          setRecord(key, current); // most recently used
+          return parsed;
+        }),
+      );
+    });
+
+  enqueue(startup);
+
+  return {
+    read,
+    knownAbsent: (key) => state === 'disabled' || (state === 'ready' && !index.has(key) && !pending.has(key)),
+    write(key, entry, expiresAt) {
+      if (state === 'disabled') return;
+      if (entry.size > options.maxBytes) return remove(key);
+      pending.set(key, { entry, expiresAt });
+      scheduleDrain();
+    },
+    remove,
+    removeWhere(predicate) {
+      for (const key of [...pending.keys()]) if (predicate(key)) pending.delete(key);
+      if (state === 'disabled') return of(undefined);
+      return enqueue(
+        defer(() => {
+          const victims = [...index.keys()].filter(predicate);
+          victims.forEach(dropRecord);
+          return concat(...victims.map(removeFromStore), writeIndex());
+        }),
+      );
+    },
+    clear() {
+      pending.clear();
+      if (state === 'disabled') return of(undefined);
+      return enqueue(
+        defer(() => {
+          index.clear();
+          bytes = 0;
+          indexDirty = false;
+          return store.clear().pipe(
+            ignoreElements(),
+            catchError((error: unknown) => {
+              report('clear', describe(error));
+              return EMPTY;
+            }),
+          );
+        }),
+      );
+    },
+    flush: () =>
+      busy$.pipe(
+        filter((n) => n === 0),
+        take(1),
+        map(() => undefined),
+      ),
+    get active() {
+      return state !== 'disabled';
+    },
+  };
+}
+
+/** Emits `true` once `source` completes (whether or not it emitted); errors pass through. */
+function completes(source: Observable<unknown>): Observable<boolean> {
+  return concat(source.pipe(ignoreElements()), of(true));
+}
+
+/** Events carry the URL, never the partition (a user id) nor anything else of the key. */
+function urlOf(key: string): string {
+  return parseCacheKey(key)?.url ?? '(foreign key)';
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

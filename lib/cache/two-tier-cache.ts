@@ -1,0 +1,106 @@
+import { finalize, map, of, share, type Observable } from 'rxjs';
+import type { ApiEnv } from '../core/env';
+import type { CacheEntry, StoredResponse } from './cache-entry';
+import { createLru, type LruBounds } from './lru';
+import type { PersistentTier } from './persistent-tier';
+
+/** {@link TwoTierCache.peek}'s answer when only the persistent tier can tell. */
+export const CONSULT_PERSISTENT: unique symbol = Symbol('consult-persistent');
+
+/**
+ * The memory LRU in front of the optional persistent tier.
+ *
+ * - {@link peek} answers synchronously from memory: a hit, a certain miss (no persistent tier, or
+ *   its index does not hold the key), or "ask the persistent tier". A memory hit therefore never
+ *   leaves the current call stack.
+ * - {@link load} reads through: concurrent loads of one key share one read, and what is read is
+ *   validated, hydrated and promoted into memory.
+ * - {@link set} writes memory now and hands the entry to the persistent tier, which writes it
+ *   later on the scheduler (never on the response's critical path).
+ * - Entries past `expiresAt` are swept when met (here and in the persistent index), and at startup.
+ */
+export interface TwoTierCache {
+  peek(key: string, now: number): StoredResponse | undefined | typeof CONSULT_PERSISTENT;
+  load(key: string): Observable<StoredResponse | undefined>;
+  set(key: string, stored: StoredResponse): void;
+  remove(key: string): void;
+  /** Removes from memory at once; the Observable completes when the persistent tier is done too. */
+  removeWhere(predicate: (key: string) => boolean): Observable<void>;
+  clear(): Observable<void>;
+  flush(): Observable<void>;
+}
+
+export interface TwoTierOptions {
+  readonly memory: LruBounds;
+  readonly persistent: PersistentTier | undefined;
+  readonly env: ApiEnv;
+  readonly hydrate: (entry: CacheEntry) => StoredResponse;
+}
+
+export function createTwoTierCache(options: TwoTierOptions): TwoTierCache {
+  const { persistent, env } = options;
+  const memory = createLru<StoredResponse>(options.memory, (stored) => stored.entry.size);
+  const loading = new Map<string, Observable<StoredResponse | undefined>>();
+
+  const remove = (key: string): void => {
+    memory.delete(key);
+    persistent?.remove(key);
+  };
+
+  const promote = (key: string, entry: CacheEntry | undefined): StoredResponse | undefined => {
+    if (!entry) return undefined;
+    let stored: StoredResponse;
+    try {
+      stored = options.hydrate(entry);
+    } catch (error) {
+      env.emit({ type: 'cache-error', operation: 'read', detail: `unusable stored entry for ${entry.url}: ${String(error)}` });
+      remove(key);
+      return undefined;
+    }
+    if (stored.expiresAt <= env.scheduler.now()) {
+      remove(key);
+      return undefined;
+    }
+    memory.set(key, stored);
+    return stored;
+  };
+
+  return {
+    peek(key, now) {
+      const stored = memory.get(key);
+      if (stored !== undefined) {
+        if (stored.expiresAt > now) return stored;
+        remove(key);
+        return undefined;
+      }
+      return persistent === undefined || persistent.knownAbsent(key) ? undefined : CONSULT_PERSISTENT;
+    },
+    load(key) {
+      if (!persistent) return of(undefined);
+      let shared = loading.get(key);
+      if (!shared) {
+        shared = persistent.read(key).pipe(
+          map((entry) => promote(key, entry)),
+          finalize(() => loading.delete(key)),
+          share(),
+        );
+        loading.set(key, shared);
+      }
+      return shared;
+    },
+    set(key, stored) {
+      memory.set(key, stored);
+      persistent?.write(key, stored.entry, stored.expiresAt);
+    },
+    remove,
+    removeWhere(predicate) {
+      for (const key of memory.keys()) if (predicate(key)) memory.delete(key);
+      return persistent ? persistent.removeWhere(predicate) : of(undefined);
+    },
+    clear() {
+      memory.clear();
+      return persistent ? persistent.clear() : of(undefined);
+    },
+    flush: () => (persistent ? persistent.flush() : of(undefined)),
+  };
+}

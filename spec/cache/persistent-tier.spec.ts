@@ -1,0 +1,236 @@
+import { defer, delay, throwError } from 'rxjs';
+import type { TestScheduler } from 'rxjs/testing';
+import type { CacheStore } from '../../lib/cache/cache-store';
+import { cacheKey } from '../../lib/cache/cache-key';
+import { INDEX_KEY } from '../../lib/cache/persistent-tier';
+import { createMemoryCacheStore } from '../../lib/cache/memory.cache-store';
+import type { CacheConfig } from '../../lib/cache/cache-config';
+import { SECOND, URL_A, createCacheHarness, expectFullyCached, expectNotCached, prime, summary, type CacheHarness } from './helpers';
+
+const KEY_A = cacheKey('user-a', 'GET', URL_A);
+const url = (n: number): string => `https://api.example.com/items/${n}`;
+const fresh = { 'cache-control': 'max-age=600' };
+
+/** A synchronous store whose calls are counted, and whose writes can be made to fail. */
+function spyStore(inner = createMemoryCacheStore()) {
+  const calls = { get: 0, set: 0 };
+  let failSets: number | 'always' = 0;
+  let getDelay: { ms: number; rx: TestScheduler } | undefined;
+  const quota = (): Error => Object.assign(new Error('quota'), { name: 'QuotaExceededError' });
+  const store: CacheStore = {
+    get: (key) => {
+      calls.get++;
+      return getDelay ? inner.get(key).pipe(delay(getDelay.ms, getDelay.rx)) : inner.get(key);
+    },
+    set: (key, value) =>
+      defer(() => {
+        calls.set++;
+        if (failSets === 'always' || failSets > 0) {
+          if (failSets !== 'always') failSets--;
+          return throwError(quota);
+        }
+        return inner.set(key, value);
+      }),
+    remove: (key) => inner.remove(key),
+    keys: () => inner.keys(),
+    clear: () => inner.clear(),
+  };
+  return {
+    store,
+    calls,
+    entries: inner.entries as Map<string, unknown>,
+    failNextSets: (n: number | 'always') => void (failSets = n),
+    delayGets: (ms: number, rx: TestScheduler) => void (getDelay = { ms, rx }),
+  };
+}
+
+/** A second layer instance on the same store and clock: an app restart. */
+function restart(h: CacheHarness, config: CacheConfig): CacheHarness {
+  return createCacheHarness(config, { rx: h.rx });
+}
+
+const cacheErrors = (h: CacheHarness): string[] => h.events.flatMap((e) => (e.type === 'cache-error' ? [e.detail] : []));
+
+describe('the persistent tier', () => {
+  it('writes after the response is delivered, on the scheduler', () => {
+    const spy = spyStore();
+    const h = createCacheHarness({ store: spy.store });
+    const result = prime(h, URL_A, fresh);
+    expect(result).toMatchObject({ body: 'A' });
+    expect(spy.entries.has(KEY_A)).toBe(false);
+    h.advance(0);
+    expect(spy.entries.get(KEY_A)).toMatchObject({ v: 1, key: KEY_A, body: 'A', status: 200 });
+    expect(spy.entries.get(INDEX_KEY)).toMatchObject({ v: 1, entries: [[KEY_A, expect.any(Number), expect.any(Number)]] });
+  });
+
+  it('serves a fresh entry after a restart without network', () => {
+    const spy = spyStore();
+    const h = createCacheHarness({ store: spy.store });
+    prime(h, URL_A, fresh);
+    h.advance(10 * SECOND);
+    const again = restart(h, { store: spy.store });
+    const hit = expectFullyCached(again, URL_A);
+    expect(hit.headers.age).toBe('10');
+    expect(again.events.filter((e) => e.type === 'cache-hit')).toEqual([expect.objectContaining({ tier: 'persistent' })]);
+    expect(again.requests).toEqual([]);
+  });
+
+  it('answers a key it does not hold without reading the store', () => {
+    const spy = spyStore();
+    const h = createCacheHarness({ store: spy.store });
+    const gets = spy.calls.get;
+    expectNotCached(h, URL_A);
+    expect(spy.calls.get).toBe(gets);
+  });
+
+  it('coalesces concurrent reads of one key', () => {
+    const spy = spyStore();
+    const h = createCacheHarness({ store: spy.store });
+    prime(h, URL_A, fresh);
+    h.advance(0);
+    spy.delayGets(10, h.rx);
+    const again = restart(h, { store: spy.store });
+    const gets = spy.calls.get;
+    const first = again.read(URL_A);
+    const second = again.read(URL_A);
+    again.advance(10);
+    expect(spy.calls.get - gets).toBe(1);
+    expect([...first.values, ...second.values].map(summary)).toEqual(['A:cache:fresh', 'A:cache:fresh']);
+  });
+
+  it.each([
+    ['a corrupted entry', { v: 1, key: KEY_A, status: 'two hundred' }],
+    ['an entry of another version', { v: 2, key: KEY_A }],
+    ['a foreign entry', { v: 1, key: 'someone else' }],
+    ['a non-object', 'garbage'],
+  ])('drops %s with a cache-error event and uses the network', (_name, raw) => {
+    const spy = spyStore();
+    const h = createCacheHarness({ store: spy.store });
+    prime(h, URL_A, fresh);
+    h.advance(0);
+    spy.entries.set(KEY_A, raw);
+    const again = restart(h, { store: spy.store });
+    expectNotCached(again, URL_A);
+    expect(cacheErrors(again)).toEqual([expect.stringContaining('dropped stored entry for https://api.example.com/items/1')]);
+    again.advance(0);
+    expect(spy.entries.get(KEY_A)).toMatchObject({ v: 1, body: 'fresh body 0' });
+  });
+
+  it('evicts and retries once on a quota error', () => {
+    const spy = spyStore();
+    const h = createCacheHarness({ store: spy.store });
+    for (const n of [1, 2, 3, 4]) prime(h, url(n), fresh);
+    h.advance(0);
+    spy.failNextSets(1);
+    prime(h, url(5), fresh);
+    h.advance(0);
+    expect(cacheErrors(h)).toEqual([expect.stringContaining('quota exceeded')]);
+    expect(spy.entries.has(cacheKey('user-a', 'GET', url(5)))).toBe(true);
+    expect(spy.entries.has(cacheKey('user-a', 'GET', url(1)))).toBe(false);
+    prime(h, url(6), fresh);
+    h.advance(0);
+    expect(spy.entries.has(cacheKey('user-a', 'GET', url(6)))).toBe(true);
+  });
+
+  it('degrades to memory-only when the retry fails too, and loses no response', () => {
+    const spy = spyStore();
+    const h = createCacheHarness({ store: spy.store });
+    prime(h, url(1), fresh);
+    h.advance(0);
+    spy.failNextSets('always');
+    expect(prime(h, url(7), fresh)).toMatchObject({ body: 'A', fromCache: false });
+    h.advance(0);
+    expect(cacheErrors(h)).toEqual([expect.stringContaining('quota exceeded'), expect.stringContaining('memory-only')]);
+    const sets = spy.calls.set;
+    expectFullyCached(h, url(7));
+    prime(h, url(2), fresh);
+    h.advance(0);
+    expect(spy.calls.set).toBe(sets);
+  });
+
+  it('degrades to memory-only with an event when the store is unavailable', () => {
+    const broken: CacheStore = {
+      get: () => throwError(() => new Error('No available storage method found.')),
+      set: () => throwError(() => new Error('no driver')),
+      remove: () => throwError(() => new Error('no driver')),
+      keys: () => throwError(() => new Error('no driver')),
+      clear: () => throwError(() => new Error('no driver')),
+    };
+    const h = createCacheHarness({ store: broken });
+    expect(cacheErrors(h)).toEqual([expect.stringContaining('persistent store unavailable')]);
+    prime(h, URL_A, fresh);
+    h.advance(0);
+    expectFullyCached(h, URL_A);
+  });
+
+  it('keeps its bounds and its index across restarts', () => {
+    const spy = spyStore();
+    const config = { store: spy.store, maxEntries: 2, memory: { maxEntries: 10 } };
+    const h = createCacheHarness(config);
+    for (const n of [1, 2, 3]) {
+      prime(h, url(n), fresh);
+      h.advance(0);
+    }
+    expect([...spy.entries.keys()].filter((k) => k !== INDEX_KEY)).toEqual([cacheKey('user-a', 'GET', url(2)), cacheKey('user-a', 'GET', url(3))]);
+    const again = restart(h, config);
+    expectFullyCached(again, url(3));
+    expectNotCached(again, url(1));
+  });
+
+  it('adopts an entry written without its index record (a crash between the two writes)', () => {
+    const spy = spyStore();
+    const h = createCacheHarness({ store: spy.store });
+    prime(h, URL_A, fresh);
+    h.advance(0);
+    spy.entries.delete(INDEX_KEY);
+    const again = restart(h, { store: spy.store });
+    expectFullyCached(again, URL_A);
+    again.advance(0);
+    expect(spy.entries.get(INDEX_KEY)).toMatchObject({ entries: [[KEY_A, expect.any(Number), expect.any(Number)]] });
+  });
+
+  it('sweeps expired entries at startup', () => {
+    const spy = spyStore();
+    const config = { store: spy.store, maxStaleMs: SECOND };
+    const h = createCacheHarness(config);
+    prime(h, URL_A, { 'cache-control': 'max-age=1' });
+    prime(h, url(2), fresh);
+    h.advance(10 * SECOND);
+    expect(spy.entries.has(KEY_A)).toBe(true);
+    restart(h, config);
+    expect(spy.entries.has(KEY_A)).toBe(false);
+    expect(spy.entries.has(cacheKey('user-a', 'GET', url(2)))).toBe(true);
+  });
+
+  it('never lets a deferred write resurrect an invalidated entry', () => {
+    const spy = spyStore();
+    const h = createCacheHarness({ store: spy.store });
+    prime(h, URL_A, fresh);
+    h.cache.invalidate(URL_A);
+    h.advance(0);
+    expect(spy.entries.has(KEY_A)).toBe(false);
+    expectNotCached(restart(h, { store: spy.store }), URL_A);
+  });
+
+  it('flush() completes once deferred writes have landed', () => {
+    const spy = spyStore();
+    const h = createCacheHarness({ store: spy.store });
+    prime(h, URL_A, fresh);
+    let flushed = false;
+    h.cache.flush().subscribe({ complete: () => (flushed = true) });
+    expect(flushed).toBe(false);
+    h.advance(0);
+    expect(flushed).toBe(true);
+  });
+
+  it('clear() empties both tiers', () => {
+    const spy = spyStore();
+    const h = createCacheHarness({ store: spy.store });
+    prime(h, URL_A, fresh);
+    h.advance(0);
+    h.cache.clear().subscribe();
+    expect(spy.entries.size).toBe(0);
+    expectNotCached(h, URL_A);
+  });
+});
+

@@ -1,0 +1,323 @@
+import { CacheMissError, HttpError } from '../../lib/core/errors';
+import type { HeadersInit } from '../../lib/core/headers';
+import { httpDate } from '../../lib/cache/freshness';
+import {
+  HOUR,
+  MINUTE,
+  SECOND,
+  T0,
+  URL_A,
+  createCacheHarness,
+  expectConditionallyCached,
+  expectFullyCached,
+  expectNotCached,
+  prime,
+  type CacheHarness,
+} from './helpers';
+
+/** An HTTP-date relative to the moment the response is primed (T0). */
+const at = (offsetMs: number): string => httpDate(T0 + offsetMs);
+
+type Outcome = 'fully cached' | 'conditionally cached' | 'not cached';
+
+interface Case {
+  readonly rule: string;
+  readonly headers: HeadersInit;
+  readonly status?: number;
+  /** Time between the stored response and the second read. */
+  readonly after: number;
+  readonly outcome: Outcome;
+}
+
+function expectOutcome(h: CacheHarness, outcome: Outcome): void {
+  if (outcome === 'fully cached') expectFullyCached(h, URL_A);
+  else if (outcome === 'conditionally cached') expectConditionallyCached(h, URL_A);
+  else expectNotCached(h, URL_A);
+}
+
+describe('RFC 9111 through the cache layer', () => {
+  const cases: Case[] = [
+    // §4.2 freshness, §4.2.1 lifetime, §4.2.3 age
+    { rule: 'serves a response within its max-age without a request (§4.2.1)', headers: { 'cache-control': 'max-age=60' }, after: 30 * SECOND, outcome: 'fully cached' },
+    { rule: 'revalidates a response past its max-age with its ETag (§4.2, §4.3.1)', headers: { 'cache-control': 'max-age=60', etag: '"v1"' }, after: 61 * SECOND, outcome: 'conditionally cached' },
+    { rule: 'refetches a stale response without validators (§4.3.1)', headers: { 'cache-control': 'max-age=60' }, after: 61 * SECOND, outcome: 'not cached' },
+    { rule: 'is stale exactly at max-age (fresh while lifetime > age, §4.2)', headers: { 'cache-control': 'max-age=60', etag: '"v1"' }, after: 60 * SECOND, outcome: 'conditionally cached' },
+    { rule: 'counts the Age header into current age (§4.2.3)', headers: { 'cache-control': 'max-age=60', age: '50', etag: '"v1"' }, after: 11 * SECOND, outcome: 'conditionally cached' },
+    { rule: 'is still fresh when Age plus resident time is below max-age (§4.2.3)', headers: { 'cache-control': 'max-age=60', age: '50' }, after: 9 * SECOND, outcome: 'fully cached' },
+    { rule: 'counts the apparent age from an old Date (§4.2.3)', headers: { 'cache-control': 'max-age=60', date: at(-50 * SECOND), etag: '"v1"' }, after: 11 * SECOND, outcome: 'conditionally cached' },
+    { rule: 'ignores a Date in the future for apparent age (§4.2.3: max(0, …))', headers: { 'cache-control': 'max-age=60', date: at(HOUR) }, after: 59 * SECOND, outcome: 'fully cached' },
+    { rule: 'prefers max-age over Expires (§4.2.1)', headers: { 'cache-control': 'max-age=60', date: at(0), expires: at(-HOUR) }, after: 30 * SECOND, outcome: 'fully cached' },
+    { rule: 'uses Expires minus Date as lifetime (§4.2.1)', headers: { date: at(0), expires: at(HOUR) }, after: 59 * MINUTE, outcome: 'fully cached' },
+    { rule: 'revalidates past Expires (§4.2.1)', headers: { date: at(0), expires: at(HOUR), etag: '"v1"' }, after: 61 * MINUTE, outcome: 'conditionally cached' },
+    // The server clock runs an hour ahead: Expires - Date is 30 min, though Expires is 90 min away on the local clock.
+    { rule: 'judges Expires against the response Date, not the local clock (§4.2.1)', headers: { date: at(HOUR), expires: at(HOUR + 30 * MINUTE), etag: '"v1"' }, after: 45 * MINUTE, outcome: 'conditionally cached' },
+    { rule: 'serves within Expires - Date when the server clock is ahead (§4.2.1)', headers: { date: at(HOUR), expires: at(HOUR + 30 * MINUTE) }, after: 20 * MINUTE, outcome: 'fully cached' },
+    { rule: 'treats an invalid Expires as already expired (§5.3)', headers: { expires: '0', etag: '"v1"' }, after: SECOND, outcome: 'conditionally cached' },
+    { rule: 'treats conflicting duplicate max-age as stale (§4.2.1)', headers: { 'cache-control': 'max-age=60, max-age=3600', etag: '"v1"' }, after: SECOND, outcome: 'conditionally cached' },
+    // §5.2 directives
+    { rule: 'matches directive names case-insensitively (§5.2)', headers: { 'cache-control': 'MAX-AGE=60' }, after: 30 * SECOND, outcome: 'fully cached' },
+    { rule: 'matches no-store case-insensitively (§5.2)', headers: { 'cache-control': 'No-Store, max-age=60' }, after: SECOND, outcome: 'not cached' },
+    { rule: 'never stores no-store (§5.2.2.5)', headers: { 'cache-control': 'no-store, max-age=60', etag: '"v1"' }, after: SECOND, outcome: 'not cached' },
+    { rule: 'stores no-cache but revalidates before every use (§5.2.2.4)', headers: { 'cache-control': 'no-cache', etag: '"v1"' }, after: 0, outcome: 'conditionally cached' },
+    { rule: 'revalidates no-cache even with max-age (§5.2.2.4)', headers: { 'cache-control': 'no-cache, max-age=3600', 'last-modified': at(-HOUR) }, after: SECOND, outcome: 'conditionally cached' },
+    { rule: 'treats Pragma: no-cache without Cache-Control as no-cache (§5.4)', headers: { pragma: 'no-cache', expires: at(HOUR), etag: '"v1"' }, after: SECOND, outcome: 'conditionally cached' },
+    { rule: 'lets Cache-Control win over Pragma (§5.4)', headers: { pragma: 'no-cache', 'cache-control': 'max-age=60' }, after: SECOND, outcome: 'fully cached' },
+    { rule: 'applies must-revalidate only once stale: fresh hits are served (§5.2.2.2)', headers: { 'cache-control': 'max-age=60, must-revalidate', etag: '"v1"' }, after: 30 * SECOND, outcome: 'fully cached' },
+    { rule: 'revalidates must-revalidate once stale (§5.2.2.2)', headers: { 'cache-control': 'max-age=60, must-revalidate', etag: '"v1"' }, after: 61 * SECOND, outcome: 'conditionally cached' },
+    { rule: 'stores private responses in a private cache (§5.2.2.7)', headers: { 'cache-control': 'private, max-age=60' }, after: 30 * SECOND, outcome: 'fully cached' },
+    { rule: 'ignores s-maxage in a private cache (§5.2.2.10)', headers: { 'cache-control': 's-maxage=3600, max-age=60', etag: '"v1"' }, after: 61 * SECOND, outcome: 'conditionally cached' },
+    { rule: 'gives immutable no freshness of its own (RFC 8246)', headers: { 'cache-control': 'immutable', etag: '"v1"' }, after: SECOND, outcome: 'conditionally cached' },
+    // §3 storing, §4.2.2 heuristics
+    { rule: 'stores any final status with explicit freshness (§3)', status: 202, headers: { 'cache-control': 'max-age=60' }, after: 30 * SECOND, outcome: 'fully cached' },
+    { rule: 'does not store a status that is not heuristically cacheable without explicit freshness (§3)', status: 202, headers: { 'last-modified': at(-10 * HOUR) }, after: SECOND, outcome: 'not cached' },
+    { rule: 'uses heuristic freshness of 10% since Last-Modified (§4.2.2)', headers: { date: at(0), 'last-modified': at(-10 * HOUR) }, after: 59 * MINUTE, outcome: 'fully cached' },
+    { rule: 'revalidates with If-Modified-Since after heuristic freshness ends (§4.2.2)', headers: { date: at(0), 'last-modified': at(-10 * HOUR) }, after: 61 * MINUTE, outcome: 'conditionally cached' },
+    { rule: 'uses no heuristic when Expires is present (§4.2.2)', headers: { date: at(0), expires: at(MINUTE), 'last-modified': at(-10 * HOUR) }, after: 2 * MINUTE, outcome: 'conditionally cached' },
+    { rule: 'allows heuristics for another status only when public (§4.2.2)', status: 202, headers: { 'cache-control': 'public', date: at(0), 'last-modified': at(-10 * HOUR) }, after: 30 * MINUTE, outcome: 'fully cached' },
+    { rule: 'stores but never serves unrevalidated a 200 without freshness information (§4.2.2)', headers: { etag: '"v1"' }, after: SECOND, outcome: 'conditionally cached' },
+  ];
+
+  it.each(cases)('$rule', ({ headers, status, after, outcome }) => {
+    const h = createCacheHarness();
+    prime(h, URL_A, headers, 'A', status ?? 200);
+    h.advance(after);
+    expectOutcome(h, outcome);
+  });
+
+  describe('validators (§4.3.1)', () => {
+    it('sends the stored ETag as If-None-Match', () => {
+      const h = createCacheHarness();
+      prime(h, URL_A, { 'cache-control': 'max-age=0', etag: 'W/"v1"' });
+      const revalidation = expectConditionallyCached(h, URL_A);
+      expect(revalidation.headers['if-none-match']).toBe('W/"v1"');
+      expect(revalidation.headers['if-modified-since']).toBeUndefined();
+    });
+
+    it('sends the stored Last-Modified as If-Modified-Since', () => {
+      const h = createCacheHarness();
+      prime(h, URL_A, { 'cache-control': 'no-cache', 'last-modified': at(-HOUR) });
+      const revalidation = expectConditionallyCached(h, URL_A);
+      expect(revalidation.headers['if-modified-since']).toBe(at(-HOUR));
+    });
+
+    it('passes a request carrying its own If-None-Match through, untouched and unstored', () => {
+      const h = createCacheHarness();
+      prime(h, URL_A, { 'cache-control': 'max-age=60', etag: '"v1"' });
+      h.respond({ status: 304, headers: { etag: '"v1"' } });
+      const result = h.read(URL_A, { headers: { 'If-None-Match': '"mine"' } });
+      expect(result.values.map((v) => v.status)).toEqual([304]);
+      expect(h.requests.at(-1)?.headers['if-none-match']).toBe('"mine"');
+      expectFullyCached(h, URL_A);
+    });
+  });
+
+  describe('304 handling (§3.2, §4.3.4)', () => {
+    it('replaces stored header fields with those of the 304 and adds new ones', () => {
+      const h = createCacheHarness();
+      prime(h, URL_A, { 'cache-control': 'max-age=60', etag: '"v1"', 'x-version': '1', 'content-type': 'text/plain' });
+      h.advance(2 * MINUTE);
+      expectConditionallyCached(h, URL_A, { notModifiedHeaders: { 'cache-control': 'max-age=600', 'x-version': '2', 'x-new': 'yes', date: h.date() } });
+      h.advance(5 * MINUTE);
+      const hit = expectFullyCached(h, URL_A);
+      expect(hit.headers).toMatchObject({ 'cache-control': 'max-age=600', 'x-version': '2', 'x-new': 'yes', etag: '"v1"', 'content-type': 'text/plain' });
+    });
+
+    it('keeps the stored Content-Length and Content-Encoding of the stored body', () => {
+      const h = createCacheHarness();
+      prime(h, URL_A, { 'cache-control': 'no-cache', etag: '"v1"', 'content-length': '1', 'content-encoding': 'gzip' });
+      h.respond({ status: 304, headers: { 'content-length': '0', 'content-encoding': 'identity' } });
+      const served = h.read(URL_A).values[0];
+      expect(served?.headers).toMatchObject({ 'content-length': '1', 'content-encoding': 'gzip' });
+      expect(served?.body).toBe('A');
+    });
+
+    it('refreshes freshness from the revalidation time', () => {
+      const h = createCacheHarness();
+      prime(h, URL_A, { 'cache-control': 'max-age=60', etag: '"v1"' });
+      h.advance(2 * MINUTE);
+      expectConditionallyCached(h, URL_A, { notModifiedHeaders: { date: h.date() } });
+      h.advance(30 * SECOND);
+      expectFullyCached(h, URL_A);
+    });
+
+    it('refetches without validators when a 304 carries another strong ETag (§4.3.4)', () => {
+      const h = createCacheHarness();
+      prime(h, URL_A, { 'cache-control': 'no-cache', etag: '"v1"' });
+      h.respond({ status: 304, headers: { etag: '"v2"' } }, { status: 200, headers: { etag: '"v2"' }, body: 'B' });
+      const result = h.read(URL_A);
+      expect(result.values.map((v) => v.body)).toEqual(['B']);
+      expect(h.requests.slice(1).map((r) => r.headers['if-none-match'])).toEqual(['"v1"', undefined]);
+    });
+
+    it('replaces the stored response when revalidation answers 200', () => {
+      const h = createCacheHarness();
+      prime(h, URL_A, { 'cache-control': 'max-age=60', etag: '"v1"' });
+      h.advance(2 * MINUTE);
+      h.respond({ status: 200, headers: { 'cache-control': 'max-age=60', etag: '"v2"' }, body: 'B' });
+      expect(h.read(URL_A).values.map((v) => [v.fromCache, v.body])).toEqual([[false, 'B']]);
+      expect(expectFullyCached(h, URL_A).body).toBe('B');
+      expect(h.events.filter((e) => e.type === 'revalidated')).toEqual([expect.objectContaining({ changed: true })]);
+    });
+  });
+
+  describe('stored header fields (§3.1, §5.1)', () => {
+    it('keeps every stored field, Date included, and reports the current Age on a hit', () => {
+      const h = createCacheHarness();
+      const date = at(-10 * SECOND);
+      prime(h, URL_A, { 'cache-control': 'max-age=60', date, 'x-trace': 't1', age: '15' });
+      h.advance(20 * SECOND);
+      const hit = expectFullyCached(h, URL_A);
+      expect(hit.headers.date).toBe(date);
+      expect(hit.headers['x-trace']).toBe('t1');
+      expect(hit.headers.age).toBe('35'); // max(apparent 10 s, Age 15 s) + 20 s resident (§4.2.3)
+    });
+
+    it('adds a Date to a response received without one (RFC 9110 §6.6.1)', () => {
+      const h = createCacheHarness();
+      prime(h, URL_A, { 'cache-control': 'max-age=60' });
+      expect(expectFullyCached(h, URL_A).headers.date).toBe(at(0));
+    });
+  });
+
+  describe('Vary (§4.1)', () => {
+    const varied = { 'cache-control': 'max-age=60', vary: 'Accept-Language' };
+
+    it('serves the stored response to a request with the same selecting header', () => {
+      const h = createCacheHarness();
+      h.respond({ status: 200, headers: varied, body: 'A' });
+      h.read(URL_A, { headers: { 'accept-language': 'fr' } });
+      expectFullyCached(h, URL_A, { headers: { 'Accept-Language': 'fr' } });
+    });
+
+    it('goes to the network for a different selecting header', () => {
+      const h = createCacheHarness();
+      h.respond({ status: 200, headers: varied, body: 'A' });
+      h.read(URL_A, { headers: { 'accept-language': 'fr' } });
+      expectNotCached(h, URL_A, { headers: { 'accept-language': 'de' } });
+      expectNotCached(h, URL_A);
+    });
+
+    it('never stores Vary: *', () => {
+      const h = createCacheHarness();
+      prime(h, URL_A, { 'cache-control': 'max-age=60', vary: '*' });
+      expectNotCached(h, URL_A);
+    });
+
+    it('keys Vary: Authorization by user partition, never by the token', () => {
+      const h = createCacheHarness();
+      h.respond({ status: 200, headers: { 'cache-control': 'max-age=60', vary: 'Authorization' }, body: 'A' });
+      h.read(URL_A, { headers: { authorization: 'Bearer old-token' } });
+      expectFullyCached(h, URL_A, { headers: { authorization: 'Bearer refreshed-token' } });
+      h.setPartition('user-b');
+      expectNotCached(h, URL_A, { headers: { authorization: 'Bearer old-token' } });
+    });
+  });
+
+  describe('request directives (§5.2.1)', () => {
+    const fresh = { 'cache-control': 'max-age=600', etag: '"v1"' };
+
+    it('revalidates a fresh response for Cache-Control: no-cache (§5.2.1.4)', () => {
+      const h = createCacheHarness();
+      prime(h, URL_A, fresh);
+      expectConditionallyCached(h, URL_A, { headers: { 'cache-control': 'no-cache' } });
+    });
+
+    it('revalidates a response older than the request max-age (§5.2.1.1)', () => {
+      const h = createCacheHarness();
+      prime(h, URL_A, fresh);
+      h.advance(10 * SECOND);
+      expectConditionallyCached(h, URL_A, { headers: { 'cache-control': 'max-age=5' } });
+    });
+
+    it('revalidates when less freshness remains than min-fresh (§5.2.1.3)', () => {
+      const h = createCacheHarness();
+      prime(h, URL_A, fresh);
+      h.advance(9 * MINUTE);
+      expectConditionallyCached(h, URL_A, { headers: { 'cache-control': 'min-fresh=120' } });
+    });
+
+    it('serves a stale response within max-stale (§5.2.1.2)', () => {
+      const h = createCacheHarness();
+      prime(h, URL_A, fresh);
+      h.advance(11 * MINUTE);
+      expect(expectFullyCached(h, URL_A, { headers: { 'cache-control': 'max-stale=120' } }).stale).toBe(true);
+    });
+
+    it('does not serve must-revalidate stale even for max-stale (§5.2.2.2)', () => {
+      const h = createCacheHarness();
+      prime(h, URL_A, { ...fresh, 'cache-control': 'max-age=600, must-revalidate' });
+      h.advance(11 * MINUTE);
+      expectConditionallyCached(h, URL_A, { headers: { 'cache-control': 'max-stale' } });
+    });
+
+    it('answers only-if-cached with nothing stored by CacheMissError (§5.2.1.7)', () => {
+      const h = createCacheHarness();
+      const result = h.read(URL_A, { headers: { 'cache-control': 'only-if-cached' } });
+      expect(result.error).toBeInstanceOf(CacheMissError);
+      expect(h.requests).toEqual([]);
+    });
+
+    it('does not store the response to a no-store request, and keeps what was stored (§5.2.1.5)', () => {
+      const h = createCacheHarness();
+      prime(h, URL_A, fresh);
+      h.respond({ status: 200, headers: fresh, body: 'B' });
+      h.read(URL_A, { headers: { 'cache-control': 'no-store, no-cache' } });
+      expect(expectFullyCached(h, URL_A).body).toBe('A');
+    });
+  });
+
+  describe('invalidation by unsafe methods (§4.4)', () => {
+    const stored = { 'cache-control': 'max-age=600' };
+    const OTHER = 'https://api.example.com/items';
+
+    it.each(['POST', 'PUT', 'PATCH', 'DELETE'] as const)('invalidates the target URI after a successful %s', (method) => {
+      const h = createCacheHarness();
+      prime(h, URL_A, stored);
+      h.respond({ status: 204 });
+      h.read(URL_A, { method, body: { name: 'x' } });
+      expectNotCached(h, URL_A);
+    });
+
+    it('invalidates a same-origin Location and Content-Location', () => {
+      const h = createCacheHarness();
+      prime(h, URL_A, stored);
+      prime(h, OTHER, stored);
+      h.respond({ status: 201, headers: { location: '/items/1', 'content-location': OTHER } });
+      h.read('https://api.example.com/items/new', { method: 'POST' });
+      expectNotCached(h, URL_A);
+      expectNotCached(h, OTHER);
+    });
+
+    it("never invalidates another origin's Location", () => {
+      const h = createCacheHarness();
+      prime(h, 'https://other.example.com/items/1', stored);
+      h.respond({ status: 201, headers: { location: 'https://other.example.com/items/1' } });
+      h.read('https://api.example.com/items', { method: 'POST' });
+      expectFullyCached(h, 'https://other.example.com/items/1');
+    });
+
+    it('keeps the stored response when the unsafe request fails', () => {
+      const h = createCacheHarness();
+      prime(h, URL_A, stored);
+      h.respond({ status: 409 });
+      expect(h.read(URL_A, { method: 'PUT' }).error).toBeInstanceOf(HttpError);
+      expectFullyCached(h, URL_A);
+    });
+  });
+
+  it('stores a 404 with explicit freshness and replays it as HttpError (§3)', () => {
+    const h = createCacheHarness();
+    const first = prime(h, URL_A, { 'cache-control': 'max-age=60' }, { message: 'gone' }, 404);
+    expect(first).toBeInstanceOf(HttpError);
+    const again = h.read(URL_A);
+    expect(h.requests).toHaveLength(1);
+    expect(again.error).toMatchObject({ name: 'HttpError', status: 404, body: { message: 'gone' } });
+  });
+
+  it('caches HEAD apart from GET', () => {
+    const h = createCacheHarness();
+    prime(h, URL_A, { 'cache-control': 'max-age=60' });
+    expectNotCached(h, URL_A, { method: 'HEAD' });
+    expectFullyCached(h, URL_A);
+  });
+});
