@@ -1,0 +1,132 @@
+/**
+ * `npm run demo`: a scripted session of a mobile app against the embedded demo backend, over real
+ * fetch on loopback. It prints a timeline of what the client did (requests, retry waits, the
+ * transparent refresh, cache hits) and a summary, then exits 0 by itself.
+ */
+import { forkJoin, lastValueFrom, tap } from 'rxjs';
+import { createApiClient, isApiError, type ApiClient, type AuthTokens } from 'rxsync';
+import { startDemoServer, type DemoServer } from './server/index';
+import { describeEvent } from './timeline';
+
+interface Item {
+  readonly id: number;
+  readonly name: string;
+  readonly price: number;
+}
+
+const print = (line = ''): void => void process.stdout.write(`${line}\n`);
+const step = (title: string): void => print(`\n── ${title}`);
+
+async function main(): Promise<void> {
+  const server = await startDemoServer({ accessTokenTtlSec: 60 });
+  const startedAt = Date.now();
+  let client!: ApiClient;
+  client = createApiClient({
+    baseUrl: server.url,
+    timeoutMs: 1_500,
+    // The library default is 1 s, 2 s, 4 s; halved here so the demo stays short.
+    retry: { maxAttempts: 4, baseDelayMs: 500 },
+    auth: {
+      // The refresh call goes through the same client (retries included) but skips the auth layer.
+      refresh: (refreshToken) => client.post<AuthTokens>('/auth/refresh', { refreshToken }, { skipAuth: true }),
+    },
+  });
+  const counts: Record<string, number> = {};
+  client.events$.subscribe((event) => {
+    counts[event.type] = (counts[event.type] ?? 0) + 1;
+    const line = describeEvent(event, startedAt);
+    if (line) print(line);
+  });
+  const outcome = (label: string, error: unknown): void =>
+    print(`        ⇒ ${label}: ${isApiError(error) ? `${error.name} (${error.kind}) — ${error.message}` : String(error)}`);
+
+  try {
+    await scenario(client, server, outcome);
+  } finally {
+    await server.close();
+  }
+
+  step('summary');
+  const s = server.stats;
+  print(`server: ${s.requests} requests, ${s.refreshCalls} token refreshes, ${s.notModified} × 304, ${s.idempotentReplays} idempotent replays`);
+  print(`server faults injected: ${JSON.stringify(Object.fromEntries(Object.entries(s.faultsInjected).filter(([, n]) => n > 0)))}`);
+  print(`client: ${counts['request-start'] ?? 0} attempts sent, ${counts['retry-scheduled'] ?? 0} retries, ${counts['cache-hit'] ?? 0} cache hits, ` +
+    `${counts['deduplicated'] ?? 0} deduplicated, ${counts['token-refreshed'] ?? 0} refreshes, ${counts['request-failed'] ?? 0} requests failed (all expected)`);
+  print(`done in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+}
+
+async function scenario(client: ApiClient, server: DemoServer, outcome: (label: string, error: unknown) => void): Promise<void> {
+  step('log in (a public endpoint: skipAuth) and store the tokens');
+  const tokens = await lastValueFrom(client.post<AuthTokens>('/auth/login', { username: 'ada', password: 'demo' }, { skipAuth: true }));
+  client.auth?.setTokens(tokens);
+  print(`        ⇒ signed in as ${client.auth?.userPartition()}`);
+
+  step('read the catalogue, then read it again: the second read is a fresh cache hit (max-age=5)');
+  const items = await lastValueFrom(client.get<Item[]>('/items'));
+  print(`        ⇒ ${items.length} items`);
+  await lastValueFrom(client.get<Item[]>('/items'));
+
+  step('three screens ask for item 1 at once: one request');
+  await lastValueFrom(forkJoin([1, 2, 3].map(() => client.get<Item>('/items/1'))));
+
+  step('the access token expired while the app slept: refreshed before sending, no 401 at all');
+  client.auth?.setTokens(await server.issueTokens({ sub: 'ada', expiresInSec: -10 }));
+  await lastValueFrom(client.get<Item>('/items/2'));
+
+  step('the server rejects the token (revoked): 8 concurrent 401s, one shared refresh, 8 successes');
+  const revoked = await server.issueTokens({ sub: 'ada', expiresInSec: 3600 });
+  client.auth?.setTokens({ ...revoked, accessToken: tamper(revoked.accessToken) });
+  const many = await lastValueFrom(forkJoin([3, 4, 5, 6, 7, 8, 9, 10].map((id) => client.get<Item>(`/items/${id}`))));
+  print(`        ⇒ ${many.length} items, ${server.stats.refreshCalls} refresh calls so far`);
+
+  step('a burst of 503s: retried after 500 ms, then 1 s');
+  server.setFaults({ burst503: 2 });
+  await lastValueFrom(client.get<Item>('/items/11'));
+
+  step('429 with Retry-After: 1 — the server decides the wait');
+  server.setFaults({ rateLimitRate: 1, retryAfterSec: 1 });
+  await lastValueFrom(client.get<Item>('/items/12').pipe(tap({ subscribe: () => setTimeout(() => server.setFaults({ rateLimitRate: 0 }), 100) })));
+
+  step('a request hangs: the 1.5 s timeout aborts it, the retry succeeds');
+  server.setFaults({ hangRate: 1 });
+  setTimeout(() => server.setFaults({ hangRate: 0 }), 100);
+  await lastValueFrom(client.get<Item>('/items/13'));
+
+  step('a POST with an idempotency key survives a connection reset (retried, created once)');
+  server.setFaults({ resetRate: 1 });
+  setTimeout(() => server.setFaults({ resetRate: 0 }), 100);
+  const created = await lastValueFrom(client.post<Item>('/items', { name: 'Umbrella', price: 12 }, { idempotencyKey: 'order-7f3a' }));
+  print(`        ⇒ created item ${created.id}`);
+
+  step('the same reset on a POST without a key: rxsync will not guess, the outcome is unknown');
+  server.setFaults({ resetRate: 1 });
+  await lastValueFrom(client.post('/items', { name: 'Raincoat', price: 40 })).catch((e: unknown) => outcome('error', e));
+  server.setFaults({ resetRate: 0 });
+
+  step('a captive portal answers HTML where JSON was expected: a ParseError, not bad data');
+  server.setFaults({ captivePortalRate: 1 });
+  await lastValueFrom(client.get('/items/14')).catch((e: unknown) => outcome('error', e));
+  server.setFaults({ captivePortalRate: 0 });
+
+  step('the refresh token is rejected: the session ends cleanly, no loop');
+  server.setFaults({ refreshFails: true });
+  client.auth?.setTokens(await server.issueTokens({ sub: 'ada', expiresInSec: -10 }));
+  await lastValueFrom(client.get('/items/15')).catch((e: unknown) => outcome('error', e));
+  print(`        ⇒ tokens after the failed refresh: ${client.auth?.currentTokens() === null ? 'cleared' : 'still present (bug!)'}`);
+}
+
+/** Breaks a JWT's signature but keeps its readable claims (the server will answer 401). */
+function tamper(jwt: string): string {
+  const parts = jwt.split('.');
+  const signature = parts[2] ?? '';
+  parts[2] = (signature[0] === 'A' ? 'B' : 'A') + signature.slice(1);
+  return parts.join('.');
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

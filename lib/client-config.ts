@@ -1,0 +1,90 @@
+import type { SchedulerLike } from 'rxjs';
+import type { AuthConfig } from './auth/auth-config';
+import type { CacheConfig, FetchPolicy } from './cache/cache-config';
+import type { RequestContext } from './core/context';
+import type { HeadersInit } from './core/headers';
+import type { Handler, Layer } from './core/layer';
+import type { ResponseType } from './core/request';
+import type { RetryConfig } from './retry/retry-config';
+import type { FetchLike } from './transport/fetch-like';
+import type { GraphQLConfig } from './graphql/graphql-config';
+
+/**
+ * Everything `createApiClient` takes. Only `baseUrl` is required.
+ *
+ * @example
+ * const client = createApiClient({
+ *   baseUrl: 'https://api.example.com',
+ *   auth: { tokens: localforageTokenStore(), refresh: (rt) => refreshTokens(rt) },
+ *   retry: { maxAttempts: 4, baseDelayMs: 1000 },
+ *   timeoutMs: 10_000,
+ * });
+ */
+export interface ApiClientConfig {
+  /** Paths are resolved against it; its origin is where the Bearer token goes by default. */
+  readonly baseUrl: string;
+  /** Bearer tokens, single-flight refresh, proactive refresh from the JWT `exp`. Omit for no auth. */
+  readonly auth?: AuthConfig;
+  /** The private HTTP cache (RFC 9111 + app TTL). `false` turns it off. Default: memory only. */
+  readonly cache?: CacheConfig | false;
+  /** Backoff retries of network errors, timeouts, 5xx, 408, 429. `false` turns them off. */
+  readonly retry?: Partial<RetryConfig> | false;
+  /** Per-attempt timeout in ms (default 10 000). */
+  readonly timeoutMs?: number;
+  /** Owns every timer and the cache clock; pass a `TestScheduler` to test in virtual time. */
+  readonly scheduler?: SchedulerLike;
+  /** The fetch function the transport calls (default `globalThis.fetch`). */
+  readonly fetch?: FetchLike;
+  /**
+   * Replaces the fetch transport with your own handler: a native HTTP plugin, or the mock backend
+   * of `rxsync/testing` for tests in virtual time. Every layer above it still runs.
+   */
+  readonly transport?: Handler;
+  /** Random source for retry jitter (default `Math.random`). */
+  readonly random?: () => number;
+  /** Headers sent with every request (e.g. `accept-language`). */
+  readonly headers?: HeadersInit;
+  /** GraphQL endpoint path, automatic persisted queries, normalization into entity stores. */
+  readonly graphql?: GraphQLConfig;
+  /** Share identical in-flight GETs (default true). */
+  readonly dedupe?: boolean;
+  /** Your own layers, at three documented positions (see {@link CustomLayers}). */
+  readonly layers?: CustomLayers;
+}
+
+/**
+ * Where user layers run. The positions are the useful seams of the chain:
+ *
+ * | position  | runs                                         | sees                                  | use for |
+ * |-----------|----------------------------------------------|---------------------------------------|---------|
+ * | `outer`   | first, before dedupe and the cache           | every call, cache hits included       | logging, metrics, default query params |
+ * | `network` | after the cache, before auth                 | each request that needs the network, once | request ids, headers that must not split cache entries |
+ * | `attempt` | after auth and retry, right before transport | every attempt, with its final headers | signing (HMAC over the final request), tracing each attempt |
+ */
+export interface CustomLayers {
+  readonly outer?: readonly Layer[];
+  readonly network?: readonly Layer[];
+  readonly attempt?: readonly Layer[];
+}
+
+/** Per-request options of `get/post/put/patch/delete`. */
+export interface RequestOptions {
+  readonly headers?: HeadersInit;
+  /** Query parameters appended to the URL; `undefined` values are left out. */
+  readonly params?: Readonly<Record<string, string | number | boolean | undefined>>;
+  /** How to read the body (default `'json'`: anything but JSON is a `ParseError`). */
+  readonly responseType?: ResponseType;
+  /** Makes POST/PATCH retryable: sent as `Idempotency-Key`, the same on every attempt. */
+  readonly idempotencyKey?: string;
+  readonly timeoutMs?: number;
+  /** Apollo-style fetch policy (default `'cache-first'`, i.e. HTTP semantics). */
+  readonly fetchPolicy?: FetchPolicy;
+  /** App-level freshness for this request, stored with the entry. */
+  readonly ttlMs?: number;
+  /** Override the client's retry settings for this request; `false` disables retry. */
+  readonly retry?: Partial<RetryConfig> | false;
+  /** Send without a token and let a 401 through (login, public endpoints). */
+  readonly skipAuth?: boolean;
+  /** Typed options for your own layers. */
+  readonly context?: RequestContext;
+}

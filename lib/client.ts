@@ -1,0 +1,148 @@
+import { EMPTY, map, type Observable, of, tap } from 'rxjs';
+import { createAuth } from './auth/auth.layer';
+import type { AuthSession } from './auth/auth-session';
+import { CACHE_TTL, FETCH_POLICY } from './cache/cache-config';
+import { createCacheLayer, type CacheControls } from './cache/cache.layer';
+import type { ApiClientConfig, RequestOptions } from './client-config';
+import { RequestContext } from './core/context';
+import { SKIP_AUTH } from './core/context-tokens';
+import { createEnv } from './core/env';
+import { isApiError } from './core/errors';
+import type { ClientEvent } from './core/events';
+import { normalizeHeaders } from './core/headers';
+import { chain, type Handler, type Layer } from './core/layer';
+import { createRequest, type ApiRequestInit, type HttpMethod } from './core/request';
+import type { ApiResponse } from './core/response';
+import { originOf, resolveUrl } from './core/url';
+import { dedupeLayer } from './dedupe/dedupe.layer';
+import { createGraphQLClient } from './graphql/graphql.client';
+import type { GraphQLClient } from './graphql/graphql-config';
+import { graphqlErrorsLayer } from './graphql/graphql-errors.layer';
+import { RETRY } from './retry/retry-config';
+import { retryLayer } from './retry/retry.layer';
+import { fetchTransport } from './transport/fetch.transport';
+
+/** A request as `client.request()` takes it: `url` may be a path relative to `baseUrl`. */
+export type ApiRequestSpec = Omit<ApiRequestInit, 'headers'> & RequestOptions;
+
+/** The client `createApiClient` returns. Every method returns a cold Observable. */
+export interface ApiClient {
+  /** The full response (status, headers, body, `fromCache`, `stale`). */
+  request<T = unknown>(spec: ApiRequestSpec): Observable<ApiResponse<T>>;
+  /** The body of a GET. Emits once, or twice for `cache-and-network` / a changed stale-while-revalidate. */
+  get<T = unknown>(url: string, options?: RequestOptions): Observable<T>;
+  post<T = unknown>(url: string, body?: unknown, options?: RequestOptions): Observable<T>;
+  put<T = unknown>(url: string, body?: unknown, options?: RequestOptions): Observable<T>;
+  patch<T = unknown>(url: string, body?: unknown, options?: RequestOptions): Observable<T>;
+  delete<T = unknown>(url: string, options?: RequestOptions): Observable<T>;
+  /**
+   * A GraphQL operation through the same pipeline (auth, retry, cache for GET/APQ, events);
+   * emits `data`. `errors` become a `GraphQLError`; `UNAUTHENTICATED` takes the refresh path.
+   */
+  readonly graphql: GraphQLClient;
+  /** What happened, for logging and devtools; never carries tokens, headers or bodies. */
+  readonly events$: Observable<ClientEvent>;
+  /** The session: tokens, login/logout, the user partition. `undefined` without `auth` config. */
+  readonly auth: AuthSession | undefined;
+  /** Invalidate or clear the HTTP cache. */
+  readonly cache: CacheControls;
+}
+
+/**
+ * Creates a client whose requests are cold Observables passing the layers
+ * dedupe → cache → auth → retry → transport.
+ *
+ * @example
+ * const client = createApiClient({ baseUrl: 'https://api.example.com' });
+ * client.get<Item>('/items/42').subscribe((item) => console.log(item.name));
+ */
+export function createApiClient(config: ApiClientConfig): ApiClient {
+  const { env, events$ } = createEnv({ scheduler: config.scheduler, random: config.random });
+  const defaultHeaders = normalizeHeaders(config.headers);
+  const apiOrigin = originOf(config.baseUrl);
+  if (apiOrigin === undefined) throw new Error(`RXSYNC-1001: baseUrl must be an absolute URL, got ${JSON.stringify(config.baseUrl)}`);
+
+  const auth = config.auth ? createAuth(config.auth, env, apiOrigin) : undefined;
+  const cache =
+    config.cache === false
+      ? undefined
+      : createCacheLayer(config.cache, env, {
+          partition: () => auth?.session.userPartition() ?? 'anonymous',
+          partitionChanges$: auth?.session.partition$ ?? EMPTY,
+        });
+
+  // The one place that knows the order of the layers, and why:
+  // - dedupe first: identical concurrent GETs share everything below, cache lookups included.
+  // - the cache before auth: a fresh hit never touches auth or retry, so offline reads work with an
+  //   expired token, and cache keys never contain tokens (entries are partitioned by user instead).
+  //   Revalidations go through auth and retry like any request.
+  // - auth outside retry: retry never sees a 401 as retryable; it goes up to auth, which refreshes
+  //   once and replays the request through retry with a fresh attempt budget.
+  // - GraphQL errors below auth, so a 200 carrying UNAUTHENTICATED is a challenge auth can answer
+  //   with a refresh; above retry, so GraphQL errors are never retried; below the cache, so an
+  //   errored result is never stored.
+  // - retry innermost, right above the transport: each attempt is one fetch with its own timeout.
+  // Each stage runs inside `defer` (see `chain`), so a replay re-runs every stage below it.
+  const layers: Layer[] = [
+    ...(config.layers?.outer ?? []),
+    ...(config.dedupe === false ? [] : [dedupeLayer(env)]),
+    ...(cache ? [cache.layer] : []),
+    ...(config.layers?.network ?? []),
+    ...(auth ? [auth.layer] : []),
+    graphqlErrorsLayer(),
+    ...(config.retry === false ? [] : [retryLayer(config.retry, env)]),
+    ...(config.layers?.attempt ?? []),
+  ];
+  const transport = config.transport ?? fetchTransport(env, { fetch: config.fetch, timeoutMs: config.timeoutMs });
+  const send: Handler = chain(layers, transport);
+
+  const request = <T>(spec: ApiRequestSpec): Observable<ApiResponse<T>> => {
+    const req = createRequest({
+      ...spec,
+      url: resolveUrl(config.baseUrl, spec.url, spec.params),
+      headers: { ...defaultHeaders, ...normalizeHeaders(spec.headers) },
+      context: contextFor(spec),
+    });
+    return (send(req) as Observable<ApiResponse<T>>).pipe(
+      tap({
+        error: (error: unknown) =>
+          env.emit({
+            type: 'request-failed',
+            method: req.method,
+            url: req.url,
+            errorKind: isApiError(error) ? error.kind : 'unknown',
+            attempts: isApiError(error) ? error.attempts : 1,
+            message: error instanceof Error ? error.message : String(error),
+          }),
+      }),
+    );
+  };
+  const body = <T>(method: HttpMethod, url: string, options: RequestOptions | undefined, payload?: unknown): Observable<T> =>
+    request<T>({ ...options, method, url, body: payload }).pipe(map((res) => res.body));
+
+  return {
+    request,
+    get: (url, options) => body('GET', url, options),
+    post: (url, payload, options) => body('POST', url, options, payload),
+    put: (url, payload, options) => body('PUT', url, options, payload),
+    patch: (url, payload, options) => body('PATCH', url, options, payload),
+    delete: (url, options) => body('DELETE', url, options),
+    graphql: createGraphQLClient(request, config.graphql),
+    events$,
+    auth: auth?.session,
+    cache: cache?.cache ?? NO_CACHE,
+  };
+}
+
+/** `cache: false`: the controls exist and do nothing, so app code need not check. */
+const NO_CACHE: CacheControls = { invalidate: () => of(undefined), clear: () => of(undefined), flush: () => of(undefined) };
+
+/** Folds the per-request options into the typed context the layers read. */
+function contextFor(options: RequestOptions): RequestContext {
+  let context = options.context ?? RequestContext.empty();
+  if (options.fetchPolicy !== undefined) context = context.set(FETCH_POLICY, options.fetchPolicy);
+  if (options.ttlMs !== undefined) context = context.set(CACHE_TTL, options.ttlMs);
+  if (options.retry !== undefined) context = context.set(RETRY, options.retry);
+  if (options.skipAuth) context = context.set(SKIP_AUTH, true);
+  return context;
+}

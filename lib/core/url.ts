@@ -1,0 +1,31 @@
+/** True for `https://…`, `http://…` and other absolute URLs with a scheme. */
+function isAbsolute(url: string): boolean {
+  return /^[a-z][a-z\d+\-.]*:/i.test(url);
+}
+
+/**
+ * Joins a path to the base URL the way users expect (`https://api.test/v1` + `/items` =
+ * `https://api.test/v1/items`, unlike `new URL()` which would drop `/v1`); absolute URLs pass.
+ */
+export function resolveUrl(baseUrl: string, path: string, params?: Readonly<Record<string, string | number | boolean | undefined>>): string {
+  let url = isAbsolute(path) ? path : `${baseUrl.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+  if (params) {
+    const query = new URLSearchParams();
+    for (const name of Object.keys(params)) {
+      const value = params[name];
+      if (value !== undefined) query.append(name, String(value));
+    }
+    const encoded = query.toString();
+    if (encoded) url += (url.includes('?') ? '&' : '?') + encoded;
+  }
+  return url;
+}
+
+/** The origin of an absolute URL, or `undefined` for something that is not one. */
+export function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}

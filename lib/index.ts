@@ -1,0 +1,84 @@
+/**
+ * rxsync: the public entry point. Everything users may import is listed here by name; nothing
+ * else is public. `rxsync/testing` is a separate entry point for tests.
+ *
+ * Which folder may import which (imports flow one way, so the list reads as the flow):
+ * | folder                                      | may import          |
+ * |---------------------------------------------|---------------------|
+ * | core/                                       | rxjs                |
+ * | dedupe/, cache/, auth/, retry/, transport/  | core/               |
+ * | store/                                      | rxjs only           |
+ * | graphql/                                    | core/, store/       |
+ * | client.ts                                   | everything: it composes the layers |
+ */
+
+// The client
+export { createApiClient } from './client';
+export type { ApiClient, ApiRequestSpec } from './client';
+export type { ApiClientConfig, CustomLayers, RequestOptions } from './client-config';
+
+// Requests, responses, layers
+export type { ApiRequest, HttpMethod, ResponseType } from './core/request';
+export { withHeaders } from './core/request';
+export type { ApiResponse } from './core/response';
+export type { Handler, Layer } from './core/layer';
+export { ContextToken, RequestContext } from './core/context';
+export { SKIP_AUTH } from './core/context-tokens';
+export type { HeaderMap } from './core/headers';
+export type { ClientEvent, ClientEventType } from './core/events';
+export type { FetchLike } from './transport/fetch-like';
+
+// Errors
+export {
+  ApiError,
+  AuthError,
+  CacheMissError,
+  GraphQLError,
+  HttpError,
+  NetworkError,
+  OutcomeUnknownError,
+  ParseError,
+  RequestError,
+  RetryAfterTooLongError,
+  TimeoutError,
+  isApiError,
+} from './core/errors';
+export type { ApiErrorKind, AuthErrorReason, GraphQLErrorEntry, RequestOutcome } from './core/errors';
+
+// Auth
+export type { AuthConfig, AuthTokens, RefreshFn, RefreshWindow } from './auth/auth-config';
+export type { AuthSession } from './auth/auth-session';
+export type { TokenStore } from './auth/token-store';
+export { memoryTokenStore } from './auth/token-store';
+export { localforageTokenStore } from './auth/localforage.token-store';
+
+// Retry
+export type { RetryConfig, RetryJitter } from './retry/retry-config';
+export { DEFAULT_RETRY_CONFIG, DEFAULT_RETRYABLE_STATUSES } from './retry/retry-config';
+
+// Cache
+export type { CacheConfig, FetchPolicy, TtlConfig, TtlMode } from './cache/cache-config';
+export type { CacheControls } from './cache/cache.layer';
+export type { CacheStore } from './cache/cache-store';
+export { createMemoryCacheStore } from './cache/memory.cache-store';
+export { createLocalforageCacheStore } from './cache/localforage.cache-store';
+
+// Entity store
+export { createEntityStore } from './store/entity-store';
+export type { EntityStore, EntityStoreConfig } from './store/entity-store';
+export type { EntityId, EntityState, IdKey } from './store/entity.state';
+export type { EntityUpdater, UpsertMode } from './store/entity.reducers';
+export type { UpsertConfig, UpsertManyFromConfig } from './store/entity.operators';
+export { withOptimistic } from './store/optimistic';
+export type { OptimisticHandle } from './store/optimistic';
+export { toQueryStatus, trackQuery } from './store/query-status';
+export type { QueryFailure, QueryLoading, QueryStatus, QuerySuccess } from './store/query-status';
+
+// GraphQL
+export type { GraphQLClient, GraphQLConfig, GraphQLRequestOptions } from './graphql/graphql-config';
+export { createEntityRegistry } from './graphql/entity-registry';
+export type { EntityRegistry } from './graphql/entity-registry';
+export type { EntityRef } from './graphql/normalize';
+
+// Async iteration (`for await (const items of eachValueFrom(client.get('/items')))`)
+export { eachValueFrom, latestValueFrom } from 'rxjs-for-await';
