@@ -14,3 +14,9 @@ export const BYPASS_PLATFORM_CACHE = new ContextToken<boolean>('bypass-platform-
 
 /** Skips the auth layer: no token added, a 401 passes through (e.g. login or public endpoints). */
 export const SKIP_AUTH = new ContextToken<boolean>('skip-auth', () => false);
+
+/**
+ * The sender declares the request safe to repeat although its method is not idempotent, e.g. a
+ * GraphQL query sent as POST: retry may resend it, and a lost response is not "outcome unknown".
+ */
+export const REPEATABLE = new ContextToken<boolean>('repeatable', () => false);

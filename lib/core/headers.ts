@@ -7,7 +7,7 @@ export type HeaderMap = Readonly<Record<string, string>>;
 /** What users may pass: any casing, `undefined` values dropped. */
 export type HeadersInit = Record<string, string | undefined> | HeaderMap;
 
-export function normalizeHeaders(input: HeadersInit | undefined): HeaderMap {
+export function normalizeHeaders(input: HeadersInit | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (!input) return out;
   for (const name of Object.keys(input)) {

@@ -1,4 +1,5 @@
 import { RequestContext } from './context';
+import { REPEATABLE } from './context-tokens';
 import { type HeaderMap, normalizeHeaders, type HeadersInit } from './headers';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
@@ -32,8 +33,13 @@ export interface ApiRequest {
 /** Methods whose repetition has the same effect as one call (RFC 9110 §9.2.2). */
 const IDEMPOTENT_METHODS: ReadonlySet<HttpMethod> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
+/**
+ * Whether sending the request twice is harmless: an idempotent method, an `idempotencyKey` the
+ * server deduplicates by, or a request its sender marked {@link REPEATABLE} (a GraphQL query
+ * sent as POST).
+ */
 export function isIdempotent(req: ApiRequest): boolean {
-  return IDEMPOTENT_METHODS.has(req.method) || req.idempotencyKey !== undefined;
+  return IDEMPOTENT_METHODS.has(req.method) || req.idempotencyKey !== undefined || req.context.get(REPEATABLE);
 }
 
 /** Safe methods never change server state (RFC 9110 §9.2.1); the cache invalidates on the others. */
@@ -69,10 +75,13 @@ export interface ApiRequestInit {
 }
 
 export function createRequest(init: ApiRequestInit): ApiRequest {
+  const headers = normalizeHeaders(init.headers);
+  // Built once here, so every attempt and every replay carries the same key (and with retry off too).
+  if (init.idempotencyKey !== undefined) headers['idempotency-key'] = init.idempotencyKey;
   const req: { -readonly [K in keyof ApiRequest]: ApiRequest[K] } = {
     method: init.method ?? 'GET',
     url: init.url,
-    headers: normalizeHeaders(init.headers),
+    headers,
     responseType: init.responseType ?? 'json',
     context: init.context ?? RequestContext.empty(),
   };

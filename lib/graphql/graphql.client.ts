@@ -1,5 +1,6 @@
 import { catchError, defer, map, type Observable, of, switchMap, tap, throwError } from 'rxjs';
 import { RequestContext } from '../core/context';
+import { REPEATABLE } from '../core/context-tokens';
 import { RequestError } from '../core/errors';
 import type { ApiResponse } from '../core/response';
 import type { GraphQLClient, GraphQLConfig, GraphQLRequestFn, GraphQLRequestOptions, GraphQLRequestSpec } from './graphql-config';
@@ -94,7 +95,11 @@ function hasherFor(option: GraphQLConfig['persistedQueries']): QueryHashFn | und
 
 function baseSpec(path: string, options: GraphQLRequestOptions, operation: GraphQLOperationInfo): BaseSpec {
   const { method: _method, operationName: _name, context, ...rest } = options;
-  return { ...rest, url: path, context: (context ?? RequestContext.empty()).set(GRAPHQL_OPERATION, operation) };
+  let ctx = (context ?? RequestContext.empty()).set(GRAPHQL_OPERATION, operation);
+  // A query reads, whatever verb carries it: retry may resend a POSTed query, and its lost
+  // response is not an "outcome unknown" write. Mutations stay non-repeatable.
+  if (operation.operationType === 'query') ctx = ctx.set(REPEATABLE, true);
+  return { ...rest, url: path, context: ctx };
 }
 
 function post(base: BaseSpec, fields: OperationFields): GraphQLRequestSpec {

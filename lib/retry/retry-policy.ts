@@ -21,7 +21,9 @@ export type RetryDecision =
  *    `HttpError` whose status is in `retryableStatuses`. Never another 4xx (401 belongs to the
  *    auth layer), a `ParseError`, `AuthError`, `OutcomeUnknownError`, or anything unknown.
  * 2. Only requests that may be repeated (RFC 9110 §9.2.2): not POST or PATCH, unless they
- *    carry an `idempotencyKey`, which lets the server recognise the repeat.
+ *    carry an `idempotencyKey`, which lets the server recognise the repeat, or the failure proves
+ *    the request never reached the server (a `NetworkError` with `outcome: 'not-sent'`: refused
+ *    connection, DNS, offline), so repeating it cannot apply it twice.
  * 3. At most `maxAttempts` attempts in all; then the last error stops the request.
  * 4. A readable `Retry-After` wins over the backoff; one above `maxRetryAfterMs` stops at once
  *    with `RetryAfterTooLongError` rather than keeping the caller waiting.
@@ -41,7 +43,7 @@ export function decideRetry(
   random: () => number,
 ): RetryDecision {
   const reason = retryableReason(error, config);
-  if (reason === undefined || !isIdempotent(req) || failedAttempt >= config.maxAttempts) return { kind: 'stop', error };
+  if (reason === undefined || !mayRepeat(req, error) || failedAttempt >= config.maxAttempts) return { kind: 'stop', error };
 
   const retryAfterMs = error instanceof HttpError ? serverRetryAfter(error, now) : undefined;
   if (retryAfterMs === undefined) return { kind: 'retry', delayMs: backoffDelay(failedAttempt, config, random), reason };
@@ -50,6 +52,10 @@ export function decideRetry(
     return { kind: 'stop', error: new RetryAfterTooLongError(req, retryAfterMs, status, error) };
   }
   return { kind: 'retry', delayMs: retryAfterMs, reason: `${reason}, Retry-After` };
+}
+
+function mayRepeat(req: ApiRequest, error: unknown): boolean {
+  return isIdempotent(req) || (error instanceof NetworkError && error.outcome === 'not-sent');
 }
 
 /** Why the error is worth another attempt, or `undefined` when it is not. */

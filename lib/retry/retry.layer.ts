@@ -2,7 +2,7 @@ import { defer, retry, throwError, timer, type Observable } from 'rxjs';
 import type { ApiEnv } from '../core/env';
 import { ApiError } from '../core/errors';
 import type { Handler, Layer } from '../core/layer';
-import { withHeaders, type ApiRequest } from '../core/request';
+import type { ApiRequest } from '../core/request';
 import type { ApiResponse } from '../core/response';
 import { RETRY, resolveRetryConfig, type RetryConfig } from './retry-config';
 import { decideRetry } from './retry-policy';
@@ -18,8 +18,8 @@ import { decideRetry } from './retry-policy';
  *
  * All waits run on `env.scheduler`, so virtual time proves them exactly; unsubscribing during a
  * wait cancels it and no further attempt starts. Each wait is announced as a `retry-scheduled`
- * event. A request with an `idempotencyKey` is sent with the header `Idempotency-Key`, the same
- * value on every attempt. Per request, the {@link RETRY} context token overrides the config
+ * event. A request with an `idempotencyKey` carries the header `Idempotency-Key` (set once, when
+ * the request is built), so every attempt sends the same value. Per request, the {@link RETRY} context token overrides the config
  * (`false` turns retrying off).
  *
  * ```
@@ -38,17 +38,10 @@ export function retryLayer(config: Partial<RetryConfig> | undefined, env: ApiEnv
   return (req, next) => {
     const override = req.context.get(RETRY);
     const effective = override === undefined ? layerConfig : override === false ? undefined : resolveRetryConfig(override, layerConfig);
-    const sent = withIdempotencyKey(req);
     // Nothing to retry: hand back next(req) itself, so a disabled layer costs one map lookup.
-    if (effective === undefined || effective.maxAttempts <= 1) return next(sent);
-    return withRetries(sent, next, effective, env);
+    if (effective === undefined || effective.maxAttempts <= 1) return next(req);
+    return withRetries(req, next, effective, env);
   };
-}
-
-/** The key goes out as a header on every attempt; the request is built once, so it never changes. */
-function withIdempotencyKey(req: ApiRequest): ApiRequest {
-  const key = req.idempotencyKey;
-  return key === undefined || req.headers['idempotency-key'] === key ? req : withHeaders(req, { 'idempotency-key': key });
 }
 
 function withRetries(req: ApiRequest, next: Handler, config: RetryConfig, env: ApiEnv): Observable<ApiResponse> {

@@ -1,5 +1,6 @@
 import { defer, type Observable, of, throwError } from 'rxjs';
 import { ContextToken, RequestContext } from '../../lib/core/context';
+import { REPEATABLE } from '../../lib/core/context-tokens';
 import { GraphQLError, ParseError, RequestError } from '../../lib/core/errors';
 import type { ApiResponse } from '../../lib/core/response';
 import { createEntityRegistry } from '../../lib/graphql/entity-registry';
@@ -45,6 +46,14 @@ describe('createGraphQLClient: requests', () => {
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ method: 'POST', url: '/graphql', body: { query: ITEM, operationName: 'Item', variables: { id: '3' } } });
     expect(sent[0]?.context?.get(GRAPHQL_OPERATION)).toEqual({ operationName: 'Item', operationType: 'query' });
+  });
+
+  it('marks a query REPEATABLE (retry may resend a POSTed query) and leaves a mutation unmarked', () => {
+    const { request, sent } = fakeRequest(() => ({ data: {} }));
+    const gql = createGraphQLClient(request);
+    values(gql(ITEM, { id: '3' }));
+    values(gql(RENAME, { id: '3', name: 'x' }));
+    expect(sent.map((spec) => spec.context?.get(REPEATABLE))).toEqual([true, false]);
   });
 
   it('is cold: nothing is sent before subscribe', () => {

@@ -6,7 +6,9 @@ import type { ApiResponse } from '../../lib/core/response';
 
 /** A request as the client hands it to the layers: absolute URL, no headers, empty context. */
 export function request(method: HttpMethod = 'GET', url = 'https://api.example.com/items/42', extra: Partial<ApiRequest> = {}): ApiRequest {
-  return { method, url, headers: {}, responseType: 'auto', context: RequestContext.empty(), ...extra };
+  // As createRequest does: a request with an idempotency key carries it as a header from the start.
+  const headers: Record<string, string> = extra.idempotencyKey === undefined ? {} : { 'idempotency-key': extra.idempotencyKey };
+  return { method, url, headers, responseType: 'auto', context: RequestContext.empty(), ...extra };
 }
 
 export function response(status = 200, body: unknown = { id: 42 }): ApiResponse {

@@ -1,3 +1,5 @@
+import { RequestContext } from '../../lib/core/context';
+import { REPEATABLE } from '../../lib/core/context-tokens';
 import { AuthError, HttpError, NetworkError, OutcomeUnknownError, ParseError, RetryAfterTooLongError, TimeoutError } from '../../lib/core/errors';
 import type { HttpMethod } from '../../lib/core/request';
 import { DEFAULT_RETRY_CONFIG, resolveRetryConfig } from '../../lib/retry/retry-config';
@@ -64,6 +66,16 @@ describe('decideRetry', () => {
       const req = request(method);
       expect(decideRetry(req, httpError(req, 503), 1, DEFAULT_RETRY_CONFIG, NOW, noJitter).kind).toBe(kind);
       expect(decideRetry(req, new NetworkError(req, 'unknown'), 1, DEFAULT_RETRY_CONFIG, NOW, noJitter).kind).toBe(kind);
+    });
+
+    it.each<HttpMethod>(['POST', 'PATCH'])('retries %s whose failure proves it never reached the server (not-sent)', (method) => {
+      const req = request(method);
+      expect(decideRetry(req, new NetworkError(req, 'not-sent'), 1, DEFAULT_RETRY_CONFIG, NOW, noJitter)).toEqual({ kind: 'retry', delayMs: 1000, reason: 'network error' });
+    });
+
+    it('retries a POST its sender marked REPEATABLE (a GraphQL query)', () => {
+      const req = request('POST', undefined, { context: RequestContext.empty().set(REPEATABLE, true) });
+      expect(decideRetry(req, httpError(req, 503), 1, DEFAULT_RETRY_CONFIG, NOW, noJitter).kind).toBe('retry');
     });
 
     it.each<HttpMethod>(['POST', 'PATCH'])('retries %s that carries an idempotency key', (method) => {

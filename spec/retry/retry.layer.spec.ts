@@ -4,7 +4,7 @@ import { createEnv } from '../../lib/core/env';
 import { HttpError, NetworkError, RetryAfterTooLongError, TimeoutError, type ApiError } from '../../lib/core/errors';
 import type { ClientEvent } from '../../lib/core/events';
 import type { Layer } from '../../lib/core/layer';
-import type { ApiRequest } from '../../lib/core/request';
+import { createRequest, type ApiRequest } from '../../lib/core/request';
 import type { ApiResponse } from '../../lib/core/response';
 import { RETRY, type RetryConfig } from '../../lib/retry/retry-config';
 import { retryLayer } from '../../lib/retry/retry.layer';
@@ -275,8 +275,8 @@ describe('retryLayer', () => {
       expect(next.mock.calls[0]![0]).toBe(req);
     });
 
-    it('still sends the Idempotency-Key of a request that has one', () => {
-      const put = request('PUT', undefined, { idempotencyKey: 'k-1' });
+    it('passes the Idempotency-Key header built with the request through unchanged', () => {
+      const put = createRequest({ method: 'PUT', url: 'https://api.example.com/items/42', idempotencyKey: 'k-1' });
       const next = jest.fn((_req: ApiRequest) => rx.createColdObservable<ApiResponse>('-r|', { r: ok }));
       layer({ maxAttempts: 1 })(put, next);
       expect(next.mock.calls[0]![0].headers).toEqual({ 'idempotency-key': 'k-1' });
