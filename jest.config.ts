@@ -13,7 +13,6 @@ const config: Config = {
     '^rxsync$': '<rootDir>/lib/index.ts',
     '^rxsync/testing$': '<rootDir>/lib/testing/index.ts',
   },
-  setupFilesAfterEnv: ['<rootDir>/spec/helpers/setup.ts'],
   reporters: ['default', '<rootDir>/spec/helpers/summary-reporter.cjs'],
   testTimeout: 20_000,
 };

@@ -1,0 +1,156 @@
+/**
+ * Browser end-to-end: the built bundle (dist/browser/rxsync.js) in headless Chromium, with the
+ * persistent cache on real IndexedDB (localforage). The first load fetches /api/items and persists
+ * it; after a reload (new client, empty memory tier) the answer comes from IndexedDB and the
+ * server sees no new API request.
+ *
+ * Needs Debian's `chromium` (CI installs it in .ci/run); without it this test fails, never skips.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+const ROOT = resolve(__dirname, '../..');
+const BUNDLE = join(ROOT, 'dist/browser/rxsync.js');
+const PAGE = join(__dirname, 'fixtures/index.html');
+const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+const ITEMS = [
+  { id: 1, title: 'first' },
+  { id: 2, title: 'second' },
+];
+const ITEMS_JSON = JSON.stringify(ITEMS);
+const ITEMS_ETAG = '"items-v1"';
+
+interface PageOutcome {
+  readonly result?: {
+    readonly body: unknown;
+    readonly status: number;
+    readonly fromCache: boolean;
+    readonly stale: boolean;
+    readonly events: ReadonlyArray<{ readonly type: string; readonly tier?: string; readonly url?: string; readonly stale?: boolean }>;
+  };
+  readonly error?: string;
+}
+
+function findChromium(): string | undefined {
+  const found = CHROMIUM_CANDIDATES.find((path) => existsSync(path));
+  if (found) return found;
+  try {
+    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+describe('browser: persistent HTTP cache on IndexedDB (built bundle in headless Chromium)', () => {
+  let server: Server;
+  let baseUrl: string;
+  const sockets = new Set<Socket>();
+  const apiRequests: Array<{ url: string; ifNoneMatch: string | undefined }> = [];
+  let userDataDir: string | undefined;
+  let context: BrowserContext | undefined;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    const executablePath = findChromium();
+    if (!executablePath) {
+      throw new Error(
+        'Chromium not found (looked for /usr/bin/chromium and `which chromium`). Install the Debian package: ' +
+          '`apt-get update && apt-get install -y --no-install-recommends chromium` (.ci/run does this).',
+      );
+    }
+    if (!existsSync(BUNDLE)) execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
+    const bundle = readFileSync(BUNDLE);
+    const html = readFileSync(PAGE);
+
+    server = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (path === '/' || path === '/index.html') {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+        res.end(html);
+      } else if (path === '/rxsync.js') {
+        res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' });
+        res.end(bundle);
+      } else if (path === '/api/items' && req.method === 'GET') {
+        const ifNoneMatch = req.headers['if-none-match'];
+        apiRequests.push({ url: req.url ?? '', ifNoneMatch });
+        const headers = { etag: ITEMS_ETAG, 'cache-control': 'max-age=300' };
+        if (ifNoneMatch === ITEMS_ETAG) {
+          res.writeHead(304, headers);
+          res.end();
+        } else {
+          res.writeHead(200, { ...headers, 'content-type': 'application/json; charset=utf-8' });
+          res.end(ITEMS_JSON);
+        }
+      } else {
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        res.end('not found');
+      }
+    });
+    server.on('connection', (socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    // A fresh profile: IndexedDB starts empty, and nothing is left behind.
+    userDataDir = mkdtempSync(join(tmpdir(), 'rxsync-e2e-'));
+    context = await chromium.launchPersistentContext(userDataDir, { executablePath, headless: true, args: CHROMIUM_ARGS, timeout: 15_000 });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (error) => pageErrors.push(String(error.stack ?? error)));
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+  }, 30_000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (server) {
+      server.closeAllConnections();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((done) => server.close(() => done()));
+    }
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  });
+
+  /** Waits for the page's run to finish and returns its outcome. */
+  async function outcome(): Promise<NonNullable<PageOutcome['result']>> {
+    const handle = await page.waitForFunction(() => (window as unknown as { __e2e?: PageOutcome }).__e2e, undefined, { timeout: 10_000 });
+    const out = (await handle.jsonValue()) as PageOutcome;
+    if (out.error !== undefined) throw new Error(`the page failed: ${out.error}`);
+    return out.result!;
+  }
+
+  it('first load fetches and persists; after a reload the answer comes from IndexedDB with no API request', async () => {
+    await page.goto(`${baseUrl}/`);
+    const first = await outcome();
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual(ITEMS);
+    expect(first.fromCache).toBe(false);
+    expect(first.events.map((e) => e.type)).toContain('cache-miss');
+    expect(first.events.filter((e) => e.type === 'cache-error')).toEqual([]);
+    expect(apiRequests).toHaveLength(1);
+
+    // A new document: new client, empty memory tier; only IndexedDB can answer.
+    await page.reload();
+    const second = await outcome();
+    expect(second.body).toEqual(ITEMS);
+    expect(second.fromCache).toBe(true);
+    expect(second.stale).toBe(false);
+    expect(second.events).toContainEqual(expect.objectContaining({ type: 'cache-hit', tier: 'persistent', stale: false, url: `${baseUrl}/api/items` }));
+    expect(second.events.filter((e) => e.type === 'cache-error' || e.type === 'cache-miss')).toEqual([]);
+    expect(apiRequests).toHaveLength(1);
+
+    expect(pageErrors).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+  }, 20_000);
+});
