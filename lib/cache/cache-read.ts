@@ -1,4 +1,4 @@
-import { EMPTY, catchError, concat, mergeMap, of, switchMap, throwError, type Observable } from 'rxjs';
+import { EMPTY, ReplaySubject, catchError, concat, defer, mergeMap, of, switchMap, throwError, type Observable } from 'rxjs';
 import { BYPASS_PLATFORM_CACHE } from '../core/context-tokens';
 import type { ApiEnv } from '../core/env';
 import { CacheMissError, HttpError, NetworkError, RetryAfterTooLongError, TimeoutError } from '../core/errors';
@@ -82,7 +82,8 @@ class CacheRead {
         const stale = !d.freshness.fresh;
         env.emit({ type: 'cache-hit', method, url, tier, stale });
         const leg: NetworkLeg = { stored, conditional: d.conditional, fallback: false, background: stale ? 'stale' : 'fresh' };
-        return concat(this.serve(stored as StoredResponse, now, stale), this.network(leg));
+        if (d.kind === 'cache-and-network') return concat(this.serve(stored as StoredResponse, now, stale), this.network(leg));
+        return defer(() => concat(this.serve(stored as StoredResponse, now, stale), this.revalidateDetached(leg)));
       }
       case 'network':
         if (d.reason === 'miss') env.emit({ type: 'cache-miss', method, url });
@@ -106,6 +107,19 @@ class CacheRead {
     const { response } = served;
     if (entry.status >= 400) return throwError(() => new HttpError(this.req, entry.status, response.headers, entry.body));
     return of(response);
+  }
+
+  /**
+   * RFC 5861 §3: the revalidation is the cache's own background work, not the caller's. It starts
+   * now and runs to its end even when the caller leaves after the stale value (`firstValueFrom`,
+   * `take(1)`, a view closed); otherwise such callers would read the same stale entry forever.
+   * It is bounded by the timeout and retry budget below. A caller still subscribed receives a
+   * changed body as the second value.
+   */
+  private revalidateDetached(leg: NetworkLeg): Observable<ApiResponse> {
+    const result = new ReplaySubject<ApiResponse>();
+    this.network(leg).subscribe(result);
+    return result;
   }
 
   private network(leg: NetworkLeg): Observable<ApiResponse> {

@@ -86,15 +86,17 @@ describe('createCacheLayer', () => {
       });
     });
 
-    it('cancels the revalidation when the subscriber leaves', () => {
+    it('finishes the revalidation after the subscriber left with the stale value, so the next read is fresh', () => {
       const rx = createTestScheduler();
       rx.run(({ cold, expectObservable, expectSubscriptions }) => {
         const h = createCacheHarness({}, { rx });
         prime(h, URL_A, swr);
-        const revalidation = cold('----r|', { r: ok('B') });
+        const revalidation = cold('----r|', { r: ok('B', { 'cache-control': 'max-age=60' }) });
         h.respond(revalidation);
+        // firstValueFrom-style caller: takes the stale value and leaves at once.
         expectObservable(later(rx, 2 * SECOND, () => h.request(URL_A)).pipe(map(summary)), '^ 2000ms !').toBe('2000ms s', { s: 'A:cache:stale' });
-        expectSubscriptions(revalidation.subscriptions).toBe('2000ms ^!');
+        expectSubscriptions(revalidation.subscriptions).toBe('2000ms ^----!');
+        expectObservable(later(rx, 3 * SECOND, () => h.request(URL_A)).pipe(map(summary))).toBe('3000ms (f|)', { f: 'B:cache:fresh' });
       });
     });
 
