@@ -11,6 +11,7 @@ import type { ApiResponse } from '../../lib/core/response';
 import { CACHE_TTL, FETCH_POLICY, type CacheConfig, type FetchPolicy } from '../../lib/cache/cache-config';
 import { createCacheLayer, type CacheControls } from '../../lib/cache/cache.layer';
 import { httpDate } from '../../lib/cache/freshness';
+import { createApiClient } from '../../lib/client';
 import { createTestScheduler } from '../helpers/marbles';
 
 /** 2025-01-01T00:00:00Z: a realistic clock start, so HTTP dates before "now" are ordinary dates. */
@@ -65,23 +66,23 @@ export interface CacheHarness {
 
 export function createCacheHarness(
   config: CacheConfig = {},
-  options: { partition?: string; partitionChanges$?: Observable<string>; rx?: TestScheduler } = {},
+  options: {
+    partition?: string;
+    partitionChanges$?: Observable<string>;
+    rx?: TestScheduler;
+    /** `'client'`: the reads go through the real `createApiClient` (every layer, no retry) instead of the cache layer alone. */
+    through?: 'layer' | 'client';
+  } = {},
 ): CacheHarness {
   const rx = options.rx ?? createTestScheduler();
   if (!options.rx) {
     rx.frame = T0;
     rx.maxFrames = Number.POSITIVE_INFINITY;
   }
-  const { env, events$ } = createEnv({ scheduler: rx });
   const events: ClientEvent[] = [];
-  events$.subscribe((e) => events.push(e));
   const requests: ApiRequest[] = [];
   const replies: Reply[] = [];
   let partition = options.partition ?? 'user-a';
-  const { layer, cache } = createCacheLayer(config, env, {
-    partition: () => partition,
-    ...(options.partitionChanges$ ? { partitionChanges$: options.partitionChanges$ } : {}),
-  });
   const backend: Handler = (req) => {
     requests.push(req);
     const reply = replies.shift();
@@ -92,13 +93,29 @@ export function createCacheHarness(
     if (reply.status >= 400) return throwError(() => new HttpError(req, reply.status, headers, reply.body));
     return of({ status: reply.status, headers, body: reply.body, url: reply.url ?? req.url, fromCache: false, stale: false });
   };
-  const handler = chain([layer], backend);
+  let handler: Handler;
+  let controls: CacheControls;
+  if (options.through === 'client') {
+    const client = createApiClient({ baseUrl: 'https://api.example.com', scheduler: rx, transport: backend, retry: false, cache: config });
+    client.events$.subscribe((e) => events.push(e));
+    controls = client.cache;
+    handler = (req) => client.request({ ...req, headers: req.headers });
+  } else {
+    const { env, events$ } = createEnv({ scheduler: rx });
+    events$.subscribe((e) => events.push(e));
+    const { layer, cache } = createCacheLayer(config, env, {
+      partition: () => partition,
+      ...(options.partitionChanges$ ? { partitionChanges$: options.partitionChanges$ } : {}),
+    });
+    controls = cache;
+    handler = chain([layer], backend);
+  }
 
   return {
     rx,
     events,
     requests,
-    cache,
+    cache: controls,
     handler,
     respond: (...more) => void replies.push(...more),
     request: (url, o = {}) => handler(buildRequest(url, o)),

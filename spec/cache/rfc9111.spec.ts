@@ -35,7 +35,7 @@ function expectOutcome(h: CacheHarness, outcome: Outcome): void {
   else expectNotCached(h, URL_A);
 }
 
-describe('RFC 9111 through the cache layer', () => {
+describe('RFC 9111 through the client (cache layer and every other layer, virtual clock)', () => {
   const cases: Case[] = [
     // §4.2 freshness, §4.2.1 lifetime, §4.2.3 age
     { rule: 'serves a response within its max-age without a request (§4.2.1)', headers: { 'cache-control': 'max-age=60' }, after: 30 * SECOND, outcome: 'fully cached' },
@@ -78,7 +78,7 @@ describe('RFC 9111 through the cache layer', () => {
   ];
 
   it.each(cases)('$rule', ({ headers, status, after, outcome }) => {
-    const h = createCacheHarness();
+    const h = createCacheHarness({}, { through: 'client' });
     prime(h, URL_A, headers, 'A', status ?? 200);
     h.advance(after);
     expectOutcome(h, outcome);
@@ -86,7 +86,7 @@ describe('RFC 9111 through the cache layer', () => {
 
   describe('validators (§4.3.1)', () => {
     it('sends the stored ETag as If-None-Match', () => {
-      const h = createCacheHarness();
+      const h = createCacheHarness({}, { through: 'client' });
       prime(h, URL_A, { 'cache-control': 'max-age=0', etag: 'W/"v1"' });
       const revalidation = expectConditionallyCached(h, URL_A);
       expect(revalidation.headers['if-none-match']).toBe('W/"v1"');
@@ -94,14 +94,14 @@ describe('RFC 9111 through the cache layer', () => {
     });
 
     it('sends the stored Last-Modified as If-Modified-Since', () => {
-      const h = createCacheHarness();
+      const h = createCacheHarness({}, { through: 'client' });
       prime(h, URL_A, { 'cache-control': 'no-cache', 'last-modified': at(-HOUR) });
       const revalidation = expectConditionallyCached(h, URL_A);
       expect(revalidation.headers['if-modified-since']).toBe(at(-HOUR));
     });
 
     it('passes a request carrying its own If-None-Match through, untouched and unstored', () => {
-      const h = createCacheHarness();
+      const h = createCacheHarness({}, { through: 'client' });
       prime(h, URL_A, { 'cache-control': 'max-age=60', etag: '"v1"' });
       h.respond({ status: 304, headers: { etag: '"v1"' } });
       const result = h.read(URL_A, { headers: { 'If-None-Match': '"mine"' } });
@@ -113,7 +113,7 @@ describe('RFC 9111 through the cache layer', () => {
 
   describe('304 handling (§3.2, §4.3.4)', () => {
     it('replaces stored header fields with those of the 304 and adds new ones', () => {
-      const h = createCacheHarness();
+      const h = createCacheHarness({}, { through: 'client' });
       prime(h, URL_A, { 'cache-control': 'max-age=60', etag: '"v1"', 'x-version': '1', 'content-type': 'text/plain' });
       h.advance(2 * MINUTE);
       expectConditionallyCached(h, URL_A, { notModifiedHeaders: { 'cache-control': 'max-age=600', 'x-version': '2', 'x-new': 'yes', date: h.date() } });
@@ -123,7 +123,7 @@ describe('RFC 9111 through the cache layer', () => {
     });
 
     it('keeps the stored Content-Length and Content-Encoding of the stored body', () => {
-      const h = createCacheHarness();
+      const h = createCacheHarness({}, { through: 'client' });
       prime(h, URL_A, { 'cache-control': 'no-cache', etag: '"v1"', 'content-length': '1', 'content-encoding': 'gzip' });
       h.respond({ status: 304, headers: { 'content-length': '0', 'content-encoding': 'identity' } });
       const served = h.read(URL_A).values[0];
@@ -132,7 +132,7 @@ describe('RFC 9111 through the cache layer', () => {
     });
 
     it('refreshes freshness from the revalidation time', () => {
-      const h = createCacheHarness();
+      const h = createCacheHarness({}, { through: 'client' });
       prime(h, URL_A, { 'cache-control': 'max-age=60', etag: '"v1"' });
       h.advance(2 * MINUTE);
       expectConditionallyCached(h, URL_A, { notModifiedHeaders: { date: h.date() } });
@@ -141,7 +141,7 @@ describe('RFC 9111 through the cache layer', () => {
     });
 
     it('refetches without validators when a 304 carries another strong ETag (§4.3.4)', () => {
-      const h = createCacheHarness();
+      const h = createCacheHarness({}, { through: 'client' });
       prime(h, URL_A, { 'cache-control': 'no-cache', etag: '"v1"' });
       h.respond({ status: 304, headers: { etag: '"v2"' } }, { status: 200, headers: { etag: '"v2"' }, body: 'B' });
       const result = h.read(URL_A);
@@ -150,7 +150,7 @@ describe('RFC 9111 through the cache layer', () => {
     });
 
     it('replaces the stored response when revalidation answers 200', () => {
-      const h = createCacheHarness();
+      const h = createCacheHarness({}, { through: 'client' });
       prime(h, URL_A, { 'cache-control': 'max-age=60', etag: '"v1"' });
       h.advance(2 * MINUTE);
       h.respond({ status: 200, headers: { 'cache-control': 'max-age=60', etag: '"v2"' }, body: 'B' });
@@ -162,7 +162,7 @@ describe('RFC 9111 through the cache layer', () => {
 
   describe('stored header fields (§3.1, §5.1)', () => {
     it('keeps every stored field, Date included, and reports the current Age on a hit', () => {
-      const h = createCacheHarness();
+      const h = createCacheHarness({}, { through: 'client' });
       const date = at(-10 * SECOND);
       prime(h, URL_A, { 'cache-control': 'max-age=60', date, 'x-trace': 't1', age: '15' });
       h.advance(20 * SECOND);
@@ -173,7 +173,7 @@ describe('RFC 9111 through the cache layer', () => {
     });
 
     it('adds a Date to a response received without one (RFC 9110 §6.6.1)', () => {
-      const h = createCacheHarness();
+      const h = createCacheHarness({}, { through: 'client' });
       prime(h, URL_A, { 'cache-control': 'max-age=60' });
       expect(expectFullyCached(h, URL_A).headers.date).toBe(at(0));
     });
@@ -183,14 +183,14 @@ describe('RFC 9111 through the cache layer', () => {
     const varied = { 'cache-control': 'max-age=60', vary: 'Accept-Language' };
 
     it('serves the stored response to a request with the same selecting header', () => {
-      const h = createCacheHarness();
+      const h = createCacheHarness({}, { through: 'client' });
       h.respond({ status: 200, headers: varied, body: 'A' });
       h.read(URL_A, { headers: { 'accept-language': 'fr' } });
       expectFullyCached(h, URL_A, { headers: { 'Accept-Language': 'fr' } });
     });
 
     it('goes to the network for a different selecting header', () => {
-      const h = createCacheHarness();
+      const h = createCacheHarness({}, { through: 'client' });
       h.respond({ status: 200, headers: varied, body: 'A' });
       h.read(URL_A, { headers: { 'accept-language': 'fr' } });
       expectNotCached(h, URL_A, { headers: { 'accept-language': 'de' } });
@@ -198,13 +198,13 @@ describe('RFC 9111 through the cache layer', () => {
     });
 
     it('never stores Vary: *', () => {
-      const h = createCacheHarness();
+      const h = createCacheHarness({}, { through: 'client' });
       prime(h, URL_A, { 'cache-control': 'max-age=60', vary: '*' });
       expectNotCached(h, URL_A);
     });
 
     it('keys Vary: Authorization by user partition, never by the token', () => {
-      const h = createCacheHarness();
+      const h = createCacheHarness(); // the layer alone: the test switches partitions by hand
       h.respond({ status: 200, headers: { 'cache-control': 'max-age=60', vary: 'Authorization' }, body: 'A' });
       h.read(URL_A, { headers: { authorization: 'Bearer old-token' } });
       expectFullyCached(h, URL_A, { headers: { authorization: 'Bearer refreshed-token' } });
@@ -217,48 +217,48 @@ describe('RFC 9111 through the cache layer', () => {
     const fresh = { 'cache-control': 'max-age=600', etag: '"v1"' };
 
     it('revalidates a fresh response for Cache-Control: no-cache (§5.2.1.4)', () => {
-      const h = createCacheHarness();
+      const h = createCacheHarness({}, { through: 'client' });
       prime(h, URL_A, fresh);
       expectConditionallyCached(h, URL_A, { headers: { 'cache-control': 'no-cache' } });
     });
 
     it('revalidates a response older than the request max-age (§5.2.1.1)', () => {
-      const h = createCacheHarness();
+      const h = createCacheHarness({}, { through: 'client' });
       prime(h, URL_A, fresh);
       h.advance(10 * SECOND);
       expectConditionallyCached(h, URL_A, { headers: { 'cache-control': 'max-age=5' } });
     });
 
     it('revalidates when less freshness remains than min-fresh (§5.2.1.3)', () => {
-      const h = createCacheHarness();
+      const h = createCacheHarness({}, { through: 'client' });
       prime(h, URL_A, fresh);
       h.advance(9 * MINUTE);
       expectConditionallyCached(h, URL_A, { headers: { 'cache-control': 'min-fresh=120' } });
     });
 
     it('serves a stale response within max-stale (§5.2.1.2)', () => {
-      const h = createCacheHarness();
+      const h = createCacheHarness({}, { through: 'client' });
       prime(h, URL_A, fresh);
       h.advance(11 * MINUTE);
       expect(expectFullyCached(h, URL_A, { headers: { 'cache-control': 'max-stale=120' } }).stale).toBe(true);
     });
 
     it('does not serve must-revalidate stale even for max-stale (§5.2.2.2)', () => {
-      const h = createCacheHarness();
+      const h = createCacheHarness({}, { through: 'client' });
       prime(h, URL_A, { ...fresh, 'cache-control': 'max-age=600, must-revalidate' });
       h.advance(11 * MINUTE);
       expectConditionallyCached(h, URL_A, { headers: { 'cache-control': 'max-stale' } });
     });
 
     it('answers only-if-cached with nothing stored by CacheMissError (§5.2.1.7)', () => {
-      const h = createCacheHarness();
+      const h = createCacheHarness({}, { through: 'client' });
       const result = h.read(URL_A, { headers: { 'cache-control': 'only-if-cached' } });
       expect(result.error).toBeInstanceOf(CacheMissError);
       expect(h.requests).toEqual([]);
     });
 
     it('does not store the response to a no-store request, and keeps what was stored (§5.2.1.5)', () => {
-      const h = createCacheHarness();
+      const h = createCacheHarness({}, { through: 'client' });
       prime(h, URL_A, fresh);
       h.respond({ status: 200, headers: fresh, body: 'B' });
       h.read(URL_A, { headers: { 'cache-control': 'no-store, no-cache' } });
@@ -271,7 +271,7 @@ describe('RFC 9111 through the cache layer', () => {
     const OTHER = 'https://api.example.com/items';
 
     it.each(['POST', 'PUT', 'PATCH', 'DELETE'] as const)('invalidates the target URI after a successful %s', (method) => {
-      const h = createCacheHarness();
+      const h = createCacheHarness({}, { through: 'client' });
       prime(h, URL_A, stored);
       h.respond({ status: 204 });
       h.read(URL_A, { method, body: { name: 'x' } });
@@ -279,7 +279,7 @@ describe('RFC 9111 through the cache layer', () => {
     });
 
     it('invalidates a same-origin Location and Content-Location', () => {
-      const h = createCacheHarness();
+      const h = createCacheHarness({}, { through: 'client' });
       prime(h, URL_A, stored);
       prime(h, OTHER, stored);
       h.respond({ status: 201, headers: { location: '/items/1', 'content-location': OTHER } });
@@ -289,7 +289,7 @@ describe('RFC 9111 through the cache layer', () => {
     });
 
     it("never invalidates another origin's Location", () => {
-      const h = createCacheHarness();
+      const h = createCacheHarness({}, { through: 'client' });
       prime(h, 'https://other.example.com/items/1', stored);
       h.respond({ status: 201, headers: { location: 'https://other.example.com/items/1' } });
       h.read('https://api.example.com/items', { method: 'POST' });
@@ -297,7 +297,7 @@ describe('RFC 9111 through the cache layer', () => {
     });
 
     it('keeps the stored response when the unsafe request fails', () => {
-      const h = createCacheHarness();
+      const h = createCacheHarness({}, { through: 'client' });
       prime(h, URL_A, stored);
       h.respond({ status: 409 });
       expect(h.read(URL_A, { method: 'PUT' }).error).toBeInstanceOf(HttpError);
@@ -306,7 +306,7 @@ describe('RFC 9111 through the cache layer', () => {
   });
 
   it('stores a 404 with explicit freshness and replays it as HttpError (§3)', () => {
-    const h = createCacheHarness();
+    const h = createCacheHarness({}, { through: 'client' });
     const first = prime(h, URL_A, { 'cache-control': 'max-age=60' }, { message: 'gone' }, 404);
     expect(first).toBeInstanceOf(HttpError);
     const again = h.read(URL_A);
@@ -315,7 +315,7 @@ describe('RFC 9111 through the cache layer', () => {
   });
 
   it('caches HEAD apart from GET', () => {
-    const h = createCacheHarness();
+    const h = createCacheHarness({}, { through: 'client' });
     prime(h, URL_A, { 'cache-control': 'max-age=60' });
     expectNotCached(h, URL_A, { method: 'HEAD' });
     expectFullyCached(h, URL_A);
