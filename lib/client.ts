@@ -1,4 +1,4 @@
-import { EMPTY, map, type Observable, of, tap } from 'rxjs';
+import { EMPTY, Observable, of } from 'rxjs';
 import { createAuth } from './auth/auth.layer';
 import type { AuthSession } from './auth/auth-session';
 import { CACHE_TTL, FETCH_POLICY } from './cache/cache-config';
@@ -11,7 +11,7 @@ import { isApiError } from './core/errors';
 import type { ClientEvent } from './core/events';
 import { normalizeHeaders } from './core/headers';
 import { chain, type Handler, type Layer } from './core/layer';
-import { createRequest, type ApiRequestInit, type HttpMethod } from './core/request';
+import { createRequest, type ApiRequest, type ApiRequestInit, type HttpMethod } from './core/request';
 import type { ApiResponse } from './core/response';
 import { originOf, resolveUrl } from './core/url';
 import { dedupeLayer } from './dedupe/dedupe.layer';
@@ -96,43 +96,65 @@ export function createApiClient(config: ApiClientConfig): ApiClient {
   const transport = config.transport ?? fetchTransport(env, { fetch: config.fetch, timeoutMs: config.timeoutMs });
   const send: Handler = chain(layers, transport);
 
-  const request = <T>(spec: ApiRequestSpec): Observable<ApiResponse<T>> => {
-    const req = createRequest({
-      ...spec,
-      url: resolveUrl(config.baseUrl, spec.url, spec.params),
-      headers: { ...defaultHeaders, ...normalizeHeaders(spec.headers) },
-      context: contextFor(spec),
+  // Built field by field: on Node 20 a spread followed by more properties takes V8's slow path
+  // (about 1 µs a request, a sixth of a memory cache hit).
+  const buildRequest = (method: HttpMethod, url: string, options: RequestOptions, body: unknown): ApiRequest =>
+    createRequest({
+      method,
+      url: resolveUrl(config.baseUrl, url, options.params),
+      headers: options.headers === undefined ? defaultHeaders : { ...defaultHeaders, ...normalizeHeaders(options.headers) },
+      body,
+      responseType: options.responseType,
+      idempotencyKey: options.idempotencyKey,
+      timeoutMs: options.timeoutMs,
+      context: contextFor(options),
     });
-    return (send(req) as Observable<ApiResponse<T>>).pipe(
-      tap({
-        error: (error: unknown) =>
-          env.emit({
-            type: 'request-failed',
-            method: req.method,
-            url: req.url,
-            errorKind: isApiError(error) ? error.kind : 'unknown',
-            attempts: isApiError(error) ? error.attempts : 1,
-            message: error instanceof Error ? error.message : String(error),
-          }),
+
+  const reportFailure = (req: ApiRequest, error: unknown): void =>
+    env.emit({
+      type: 'request-failed',
+      method: req.method,
+      url: req.url,
+      errorKind: isApiError(error) ? error.kind : 'unknown',
+      attempts: isApiError(error) ? error.attempts : 1,
+      message: error instanceof Error ? error.message : String(error),
+    });
+
+  /** Runs the chain and projects each response; one subscriber in between instead of two operators. */
+  const run = <R>(req: ApiRequest, project: (res: ApiResponse) => R): Observable<R> =>
+    new Observable<R>((subscriber) =>
+      send(req).subscribe({
+        next: (res) => subscriber.next(project(res)),
+        error: (error: unknown) => {
+          reportFailure(req, error);
+          subscriber.error(error);
+        },
+        complete: () => subscriber.complete(),
       }),
     );
-  };
-  const body = <T>(method: HttpMethod, url: string, options: RequestOptions | undefined, payload?: unknown): Observable<T> =>
-    request<T>({ ...options, method, url, body: payload }).pipe(map((res) => res.body));
+
+  // The request is built at call time (immutable, so every subscription may share it); nothing
+  // is sent before subscribe.
+  const request = <T>(spec: ApiRequestSpec): Observable<ApiResponse<T>> =>
+    run(buildRequest(spec.method ?? 'GET', spec.url, spec, spec.body), (res) => res as ApiResponse<T>);
+  const bodyOf = <T>(method: HttpMethod, url: string, options: RequestOptions | undefined, payload?: unknown): Observable<T> =>
+    run(buildRequest(method, url, options ?? NO_OPTIONS, payload), (res) => res.body as T);
 
   return {
     request,
-    get: (url, options) => body('GET', url, options),
-    post: (url, payload, options) => body('POST', url, options, payload),
-    put: (url, payload, options) => body('PUT', url, options, payload),
-    patch: (url, payload, options) => body('PATCH', url, options, payload),
-    delete: (url, options) => body('DELETE', url, options),
+    get: (url, options) => bodyOf('GET', url, options),
+    post: (url, payload, options) => bodyOf('POST', url, options, payload),
+    put: (url, payload, options) => bodyOf('PUT', url, options, payload),
+    patch: (url, payload, options) => bodyOf('PATCH', url, options, payload),
+    delete: (url, options) => bodyOf('DELETE', url, options),
     graphql: createGraphQLClient(request, config.graphql),
     events$,
     auth: auth?.session,
     cache: cache?.cache ?? NO_CACHE,
   };
 }
+
+const NO_OPTIONS: RequestOptions = {};
 
 /** `cache: false`: the controls exist and do nothing, so app code need not check. */
 const NO_CACHE: CacheControls = { invalidate: () => of(undefined), clear: () => of(undefined), flush: () => of(undefined) };

@@ -1,9 +1,10 @@
-import { finalize, type Observable, ReplaySubject, share } from 'rxjs';
+import { Observable } from 'rxjs';
 import type { ApiEnv } from '../core/env';
 import type { Layer } from '../core/layer';
 import type { ApiRequest } from '../core/request';
 import type { ApiResponse } from '../core/response';
 import type { RequestContext } from '../core/context';
+import { startSharedExecution, type SharedExecution } from './shared-execution';
 
 /**
  * Identical GETs subscribed while one is in flight share that one execution (one network
@@ -20,7 +21,7 @@ import type { RequestContext } from '../core/context';
  * ```
  */
 export function dedupeLayer(env: ApiEnv): Layer {
-  const inFlight = new Map<string, Observable<ApiResponse>>();
+  const inFlight = new Map<string, SharedExecution<ApiResponse>>();
   const contextIds = new WeakMap<RequestContext, number>();
   let nextContextId = 0;
   const contextId = (context: RequestContext): number => {
@@ -32,19 +33,21 @@ export function dedupeLayer(env: ApiEnv): Layer {
   return (req, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next(req);
     const key = dedupeKey(req, contextId(req.context));
-    const existing = inFlight.get(key);
-    if (existing) {
-      env.emit({ type: 'deduplicated', method: req.method, url: req.url });
-      return existing;
-    }
-    const shared: Observable<ApiResponse> = next(req).pipe(
-      finalize(() => {
-        if (inFlight.get(key) === shared) inFlight.delete(key);
-      }),
-      share({ connector: () => new ReplaySubject<ApiResponse>(), resetOnComplete: true, resetOnError: true, resetOnRefCountZero: true }),
-    );
-    inFlight.set(key, shared);
-    return shared;
+    return new Observable<ApiResponse>((subscriber) => {
+      const running = inFlight.get(key);
+      if (running) {
+        env.emit({ type: 'deduplicated', method: req.method, url: req.url });
+        return running.join(subscriber);
+      }
+      return startSharedExecution(
+        next(req),
+        subscriber,
+        (execution) => inFlight.set(key, execution),
+        (execution) => {
+          if (inFlight.get(key) === execution) inFlight.delete(key);
+        },
+      );
+    });
   };
 }
 

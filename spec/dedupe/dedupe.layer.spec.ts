@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import { Observable, take } from 'rxjs';
 import { createEnv } from '../../lib/core/env';
 import type { ClientEvent } from '../../lib/core/events';
 import { chain, type Handler } from '../../lib/core/layer';
@@ -74,5 +74,39 @@ describe('dedupeLayer', () => {
     send(createRequest({ url: 'https://a.test/x' })).subscribe();
     send(createRequest({ url: 'https://a.test/x' })).subscribe();
     expect(events.map((e) => e.type)).toEqual(['deduplicated']);
+  });
+
+  it('registers nothing for an execution that completes during subscribe (a memory cache hit)', () => {
+    let executions = 0;
+    const send = chain([dedupeLayer(createEnv().env)], () => new Observable<ApiResponse>((s) => (executions++, s.next(response('hit')), s.complete())));
+    const values: unknown[] = [];
+    send(createRequest({ url: 'https://a.test/x' })).subscribe((r) => values.push(r.body));
+    send(createRequest({ url: 'https://a.test/x' })).subscribe((r) => values.push(r.body));
+    expect(values).toEqual(['hit', 'hit']);
+    expect(executions).toBe(2);
+  });
+
+  it('delivers an error to every joined subscriber, and the next request starts anew', () => {
+    const rx = createTestScheduler();
+    rx.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const failing = cold<ApiResponse>('--#', undefined, new Error('offline'));
+      const send = chain([dedupeLayer(createEnv({ scheduler: rx }).env)], () => failing);
+      const get = () => send(createRequest({ url: 'https://a.test/items' }));
+      expectObservable(get()).toBe('--#', undefined, new Error('offline'));
+      expectObservable(get(), '-^').toBe('--#', undefined, new Error('offline'));
+      expectObservable(get(), '---^').toBe('-----#', undefined, new Error('offline'));
+      expectSubscriptions(failing.subscriptions).toBe(['^-!', '---^-!']);
+    });
+  });
+
+  it('stops the source when the only subscriber takes the first value and leaves (stale value, then revalidation)', () => {
+    const rx = createTestScheduler();
+    rx.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const values = { s: response('stale'), f: response('fresh') };
+      const source = cold('s---f|', values);
+      const send = chain([dedupeLayer(createEnv({ scheduler: rx }).env)], () => source);
+      expectObservable(send(createRequest({ url: 'https://a.test/items' })).pipe(take(1))).toBe('(s|)', values);
+      expectSubscriptions(source.subscriptions).toBe('(^!)');
+    });
   });
 });
