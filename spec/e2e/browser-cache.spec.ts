@@ -1,11 +1,12 @@
 /**
- * Browser end-to-end: the built bundle (dist/browser/rxsync.js) in headless Chromium, with the
+ * Browser end-to-end: lib/ bundled for the browser (as dist/browser/rxsync.js is) in headless Chromium, with the
  * persistent cache on real IndexedDB (localforage). The first load fetches /api/items and persists
  * it; after a reload (new client, empty memory tier) the answer comes from IndexedDB and the
  * server sees no new API request.
  *
  * Needs Debian's `chromium` (CI installs it in .ci/run); without it this test fails, never skips.
  */
+import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -15,7 +16,8 @@ import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 const ROOT = resolve(__dirname, '../..');
-const BUNDLE = join(ROOT, 'dist/browser/rxsync.js');
+// Built fresh from lib/ for every run, so the browser never tests a stale bundle.
+const BUNDLE = join(ROOT, 'node_modules/.cache/rxsync-e2e/rxsync.js');
 const PAGE = join(__dirname, 'fixtures/index.html');
 const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -67,7 +69,7 @@ describe('browser: persistent HTTP cache on IndexedDB (built bundle in headless 
           '`apt-get update && apt-get install -y --no-install-recommends chromium` (.ci/run does this).',
       );
     }
-    if (!existsSync(BUNDLE)) execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
+    await build({ entryPoints: [join(ROOT, 'lib/index.ts')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', outfile: BUNDLE, logLevel: 'warning' });
     const bundle = readFileSync(BUNDLE);
     const html = readFileSync(PAGE);
 
