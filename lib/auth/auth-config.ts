@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import { GraphQLError, HttpError } from '../core/errors';
+import { originOf } from '../core/url';
 import { memoryTokenStore, type TokenStore } from './token-store';
 
 /** The credentials of one session. Never put into events, error messages, cache keys or logs. */
@@ -119,13 +120,3 @@ export function parseAuthTokens(value: unknown): AuthTokens | undefined {
   return typeof refreshToken === 'string' && refreshToken.length > 0 ? { accessToken, refreshToken } : { accessToken };
 }
 
-/** The origin of an absolute URL, or `undefined` when it is not one. */
-export function originOf(url: string): string | undefined {
-  try {
-    const origin = new URL(url).origin;
-    // Opaque origins ('null': data:, file:, blob:) are never an API's own origin.
-    return origin === 'null' ? undefined : origin;
-  } catch {
-    return undefined;
-  }
-}

@@ -5,7 +5,8 @@ import { AuthError } from '../core/errors';
 import type { Handler, Layer } from '../core/layer';
 import type { ApiRequest } from '../core/request';
 import type { ApiResponse } from '../core/response';
-import { originOf, resolveAuthConfig, type AuthConfig, type ResolvedAuthConfig } from './auth-config';
+import { originOf } from '../core/url';
+import { resolveAuthConfig, type AuthConfig, type ResolvedAuthConfig } from './auth-config';
 import { createAuthSession, type AuthSession, type AuthSessionController, type SessionState } from './auth-session';
 import { createTokenRefresher, type TokenRefresher } from './token-refresher';
 

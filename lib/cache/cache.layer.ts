@@ -1,6 +1,7 @@
 import { distinctUntilChanged, tap, type Observable } from 'rxjs';
 import type { ApiEnv } from '../core/env';
 import type { Layer } from '../core/layer';
+import { originOf } from '../core/url';
 import { isSafeMethod, type ApiRequest } from '../core/request';
 import type { ApiResponse } from '../core/response';
 import { resolveCacheConfig, type CacheConfig, type ResolvedCacheConfig } from './cache-config';
@@ -143,14 +144,6 @@ function urlMatcher(target: string | RegExp | ((url: string) => boolean)): (url:
 function resolve(target: string, base: string): string | undefined {
   try {
     return new URL(target, base).href;
-  } catch {
-    return undefined;
-  }
-}
-
-function originOf(url: string): string | undefined {
-  try {
-    return new URL(url).origin;
   } catch {
     return undefined;
   }

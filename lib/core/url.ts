@@ -24,10 +24,14 @@ export function resolveUrl(baseUrl: string, path: string, params?: Readonly<Reco
   return url;
 }
 
-/** The origin of an absolute URL, or `undefined` for something that is not one. */
+/**
+ * The origin of an absolute URL, or `undefined` for something that is not one. Opaque origins
+ * (`'null'`: data:, file:, blob:) count as none: they are never an API's own origin.
+ */
 export function originOf(url: string): string | undefined {
   try {
-    return new URL(url).origin;
+    const origin = new URL(url).origin;
+    return origin === 'null' ? undefined : origin;
   } catch {
     return undefined;
   }

@@ -23,5 +23,6 @@ describe('originOf', () => {
   it('reads the origin of an absolute URL and nothing of a path', () => {
     expect(originOf('https://api.test:8443/x?y')).toBe('https://api.test:8443');
     expect(originOf('/relative')).toBeUndefined();
+    expect(originOf('data:text/plain,hi')).toBeUndefined(); // opaque origin 'null'
   });
 });
