@@ -1,0 +1,90 @@
+/**
+ * `npm run bench`: every scenario of DESIGN.md §7 in one process run, printed as tables as they
+ * finish and written to `bench/RESULTS.md` with a header describing the machine.
+ *
+ * Order: entity-store fan-out, whole-pipeline overhead, auth storm, flaky network, then the cache
+ * scenarios of `cache.bench.ts` (memory-tier hit, revalidation) when that file is present.
+ * A scenario that throws is reported as such and the run goes on.
+ */
+import { execSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { authStormScenario } from './auth-storm.bench';
+import { fanoutScenario } from './fanout.bench';
+import { flakyScenario } from './flaky.bench';
+import { pipelineOverheadScenario } from './pipeline-overhead.bench';
+import { type ScenarioResult, formatTable } from './report';
+
+type Scenario = readonly [name: string, run: () => Promise<ScenarioResult>];
+
+/** The cache scenarios, if `bench/cache.bench.ts` exists (it is maintained separately). */
+async function cacheScenarios(): Promise<Scenario[]> {
+  if (!existsSync(join(__dirname, 'cache.bench.ts'))) return [];
+  // A computed specifier: the file may not exist when this one is type-checked.
+  const specifier = './cache.bench';
+  const mod = (await import(specifier)) as Partial<Record<'cacheHitScenario' | 'revalidationScenario', () => Promise<ScenarioResult>>>;
+  const found: Scenario[] = [];
+  if (mod.cacheHitScenario) found.push(['cacheHitScenario', mod.cacheHitScenario]);
+  if (mod.revalidationScenario) found.push(['revalidationScenario', mod.revalidationScenario]);
+  return found;
+}
+
+function machineHeader(): string {
+  const cpu = cpus();
+  let commit = 'unknown';
+  try {
+    commit = execSync('git rev-parse --short HEAD', { cwd: __dirname, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    // not a git checkout
+  }
+  return [
+    '# rxsync benchmark results',
+    '',
+    `- date: ${new Date().toISOString()}`,
+    `- commit: ${commit}`,
+    `- node ${process.version} (${process.platform} ${process.arch}), V8 ${process.versions.v8}`,
+    `- ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM`,
+    '- loopback only; budgets from DESIGN.md §7; ✓ / ✗ verdicts in each table\'s notes',
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const header = machineHeader();
+  console.log(header);
+  const scenarios: Scenario[] = [
+    ['fanoutScenario', fanoutScenario],
+    ['pipelineOverheadScenario', pipelineOverheadScenario],
+    ['authStormScenario', authStormScenario],
+    ['flakyScenario', flakyScenario],
+    ...(await cacheScenarios()),
+  ];
+  const sections: string[] = [];
+  const started = performance.now();
+  for (const [name, run] of scenarios) {
+    const t0 = performance.now();
+    let section: string;
+    try {
+      section = formatTable(await run());
+    } catch (error) {
+      process.exitCode = 1;
+      section = `### ${name}\n\nfailed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`;
+    }
+    section += `\n_${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s_\n`;
+    console.log(section);
+    sections.push(section);
+  }
+  const total = `_total: ${((performance.now() - started) / 1000).toFixed(0)} s_\n`;
+  console.log(total);
+  writeFileSync(join(__dirname, 'RESULTS.md'), [header, ...sections, total].join('\n'));
+}
+
+main().then(
+  // Keep-alive sockets and the like must not hold the process open once everything is written.
+  () => process.exit(),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
