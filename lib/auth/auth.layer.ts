@@ -3,7 +3,7 @@ import { SKIP_AUTH } from '../core/context-tokens';
 import type { ApiEnv } from '../core/env';
 import { AuthError } from '../core/errors';
 import type { Handler, Layer } from '../core/layer';
-import type { ApiRequest } from '../core/request';
+import { withHeader, type ApiRequest } from '../core/request';
 import type { ApiResponse } from '../core/response';
 import { originOf } from '../core/url';
 import { resolveAuthConfig, type AuthConfig, type ResolvedAuthConfig } from './auth-config';
@@ -96,7 +96,7 @@ function authorizer(
   /** Sends with the token current at subscribe time, and handles the challenge that may come back. */
   const send = (req: ApiRequest, next: Handler, attempt: Attempt): Observable<ApiResponse> => {
     const token = session.state().tokens?.accessToken;
-    const sent = token === undefined ? req : { ...req, headers: { ...req.headers, authorization: `Bearer ${token}` } };
+    const sent = token === undefined ? req : withHeader(req, 'authorization', `Bearer ${token}`);
     return next(sent).pipe(catchError((error: unknown) => onChallenge(error, token, req, next, attempt)));
   };
 

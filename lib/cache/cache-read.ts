@@ -1,9 +1,10 @@
 import { EMPTY, ReplaySubject, catchError, concat, defer, mergeMap, of, switchMap, throwError, type Observable } from 'rxjs';
+import type { RequestContext } from '../core/context';
 import { BYPASS_PLATFORM_CACHE } from '../core/context-tokens';
 import type { ApiEnv } from '../core/env';
 import { CacheMissError, HttpError, NetworkError, RetryAfterTooLongError, TimeoutError } from '../core/errors';
 import type { Handler } from '../core/layer';
-import type { ApiRequest } from '../core/request';
+import { withContext, type ApiRequest } from '../core/request';
 import type { ApiResponse } from '../core/response';
 import { CACHE_TTL, FETCH_POLICY, type FetchPolicy, type ResolvedCacheConfig } from './cache-config';
 import { parseCacheControl } from './cache-control';
@@ -22,6 +23,14 @@ export interface CacheReadContext {
 }
 
 type Tier = 'memory' | 'persistent';
+
+/** One marked copy per context (most requests share the empty one): no Map copy per request. */
+const ownedContexts = new WeakMap<RequestContext, RequestContext>();
+function ownedContext(context: RequestContext): RequestContext {
+  let owned = ownedContexts.get(context);
+  if (owned === undefined) ownedContexts.set(context, (owned = context.set(BYPASS_PLATFORM_CACHE, true)));
+  return owned;
+}
 
 /** How the network leg of a read behaves once a cached value may already have been emitted. */
 interface NetworkLeg {
@@ -125,7 +134,7 @@ class CacheRead {
   private network(leg: NetworkLeg): Observable<ApiResponse> {
     const { req } = this;
     const requestTime = this.ctx.env.scheduler.now();
-    const owned: ApiRequest = { ...req, context: req.context.set(BYPASS_PLATFORM_CACHE, true) };
+    const owned = withContext(req, ownedContext(req.context));
     const sent = leg.conditional && leg.stored ? withValidators(owned, leg.stored.entry.headers) : owned;
     return this.next(sent).pipe(
       catchError((error: unknown) => {
@@ -183,8 +192,14 @@ class CacheRead {
     const { req, ctx } = this;
     if (ctx.partition() !== this.partition) return; // the user changed meanwhile: never file it under the new one
     const responseTime = ctx.env.scheduler.now();
-    const facts = analyzeResponse({ method: req.method, status: res.status, requestHeaders: req.headers, responseHeaders: res.headers, responseTime });
-    if (!facts.storable) {
+    // A response's no-store (§5.2.2.5) settles it before the full analysis, which an uncacheable
+    // API pays on every response otherwise.
+    const responseCc = res.headers['cache-control'];
+    const facts =
+      responseCc !== undefined && parseCacheControl(responseCc).has('no-store')
+        ? undefined
+        : analyzeResponse({ method: req.method, status: res.status, requestHeaders: req.headers, responseHeaders: res.headers, responseTime });
+    if (!facts?.storable) {
       // A request's own no-store (§5.2.1.5) leaves the stored response alone.
       if (!parseCacheControl(req.headers['cache-control']).has('no-store')) ctx.tiers.remove(this.key);
       return;

@@ -16,6 +16,20 @@ export interface FetchTransportConfig {
   readonly fetch?: FetchLike;
   /** Per-attempt timeout when the request sets none; `0` or `Infinity` disables it. */
   readonly timeoutMs?: number;
+  /**
+   * Whether `fetch` has an HTTP cache of its own underneath (browsers, web views, workers: yes;
+   * Node: no). Only then are requests the rxsync cache owns sent with `cache: 'no-store'`, which
+   * per the Fetch standard also adds `Pragma: no-cache` and `Cache-Control: no-cache` to the
+   * request, and so makes a CDN on the way ask its origin: a price worth paying only where a
+   * second cache could disagree with rxsync's. Default: detected.
+   */
+  readonly platformHttpCache?: boolean;
+}
+
+/** Browsers, web views and workers put an HTTP cache under `fetch`; Node's fetch (undici) has none. */
+function detectPlatformHttpCache(): boolean {
+  const g = globalThis as { document?: unknown; importScripts?: unknown };
+  return g.document !== undefined || typeof g.importScripts === 'function';
 }
 
 /**
@@ -39,6 +53,7 @@ export interface FetchTransportConfig {
  */
 export function fetchTransport(env: ApiEnv, config: FetchTransportConfig = {}): Handler {
   const defaultTimeoutMs = config.timeoutMs ?? 10_000;
+  const platformHttpCache = config.platformHttpCache ?? detectPlatformHttpCache();
   return (req) =>
     new Observable<ApiResponse>((subscriber) => {
       const controller = new AbortController();
@@ -64,7 +79,7 @@ export function fetchTransport(env: ApiEnv, config: FetchTransportConfig = {}): 
       }
       let init: FetchInit;
       try {
-        init = fetchInit(req, controller.signal);
+        init = fetchInit(req, controller.signal, platformHttpCache);
       } catch (cause) {
         subscriber.error(new RequestError(req, 'the body cannot be serialized', { cause }));
         return;
@@ -113,11 +128,11 @@ export function fetchTransport(env: ApiEnv, config: FetchTransportConfig = {}): 
     });
 }
 
-function fetchInit(req: ApiRequest, signal: AbortSignal): FetchInit {
+function fetchInit(req: ApiRequest, signal: AbortSignal, platformHttpCache: boolean): FetchInit {
   const { body, headers } = encodeRequestBody(req.body, req.headers);
   const init: FetchInit = { method: req.method, headers, signal };
   if (body !== undefined) init.body = body;
-  if (req.context.get(BYPASS_PLATFORM_CACHE)) init.cache = 'no-store';
+  if (platformHttpCache && req.context.get(BYPASS_PLATFORM_CACHE)) init.cache = 'no-store';
   return init;
 }
 

@@ -2,10 +2,11 @@ import { ParseError } from '../core/errors';
 import type { ApiRequest, ResponseType } from '../core/request';
 
 /** `application/json`, `application/problem+json`, `application/vnd.api+json; charset=utf-8` … */
+const JSON_MIME = /^\s*application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
 export function isJsonContentType(contentType: string | undefined): boolean {
-  if (!contentType) return false;
-  const mime = contentType.split(';', 1)[0]!.trim().toLowerCase();
-  return mime === 'application/json' || mime.endsWith('+json');
+  // One regular expression: this runs on every response.
+  return contentType !== undefined && JSON_MIME.test(contentType);
 }
 
 function isTextContentType(contentType: string | undefined): boolean {
@@ -39,7 +40,8 @@ export function decodeTextBody(req: ApiRequest, text: string, contentType: strin
   if (contentType && !isJsonContentType(contentType)) {
     throw new ParseError(req, text, contentType, `expected JSON, got ${contentType.split(';', 1)[0]}`);
   }
-  if (text.trim() === '') {
+  // `trim()` copies the whole body; only a body that starts with whitespace needs it.
+  if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '')) {
     // Only a body that *declares* JSON and has none is wrong; an undeclared empty body is "no content".
     if (!contentType) return null;
     throw new ParseError(req, text, contentType, 'empty body where JSON was expected');

@@ -8,6 +8,7 @@ import { HttpError, NetworkError, OutcomeUnknownError, ParseError, RequestError,
 import { createRequest, type ApiRequestInit } from '../../lib/core/request';
 import type { FetchInit, FetchLike } from '../../lib/transport/fetch-like';
 import { fetchTransport } from '../../lib/transport/fetch.transport';
+import { isJsonContentType } from '../../lib/transport/response-body';
 import { settle, startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server';
 
 describe('fetchTransport over real fetch (loopback server)', () => {
@@ -220,11 +221,19 @@ describe('fetchTransport with a fake fetch and virtual time', () => {
     expect(calls).toHaveLength(0);
   });
 
-  it("asks fetch for cache: 'no-store' when the cache layer owns the request", () => {
+  it("asks fetch for cache: 'no-store' when the cache layer owns the request and fetch has an HTTP cache (browsers)", () => {
+    const { fetch, calls } = fakeFetch();
+    const context = RequestContext.empty().set(BYPASS_PLATFORM_CACHE, true);
+    const subscription = fetchTransport(createEnv().env, { fetch, platformHttpCache: true })(createRequest({ url: 'https://a.test/x', context })).subscribe();
+    expect(calls[0]!.init.cache).toBe('no-store');
+    subscription.unsubscribe();
+  });
+
+  it("leaves fetch's cache mode alone where fetch has no HTTP cache (Node), sparing CDNs the no-cache headers no-store adds", () => {
     const { fetch, calls } = fakeFetch();
     const context = RequestContext.empty().set(BYPASS_PLATFORM_CACHE, true);
     const subscription = fetchTransport(createEnv().env, { fetch })(createRequest({ url: 'https://a.test/x', context })).subscribe();
-    expect(calls[0]!.init.cache).toBe('no-store');
+    expect(calls[0]!.init.cache).toBeUndefined();
     subscription.unsubscribe();
   });
 
@@ -233,5 +242,22 @@ describe('fetchTransport with a fake fetch and virtual time', () => {
     const result = settle(fetchTransport(createEnv().env, { fetch })(createRequest({ url: 'https://a.test/x', headers: { 'if-none-match': '"v1"' } })));
     calls[0]!.resolve(new Response(null, { status: 304, headers: { etag: '"v1"' } }));
     expect(await result).toMatchObject({ values: [{ status: 304, body: null }] });
+  });
+});
+
+describe('isJsonContentType', () => {
+  it.each([
+    ['application/json', true],
+    ['application/json; charset=utf-8', true],
+    ['Application/JSON', true],
+    ['application/problem+json', true],
+    ['application/vnd.api+json;charset=utf-8', true],
+    [' application/json ', true],
+    ['application/jsonp', false],
+    ['text/json-seq', false],
+    ['text/html', false],
+    ['application/json-patch', false],
+  ])('%s → %s', (contentType, expected) => {
+    expect(isJsonContentType(contentType)).toBe(expected);
   });
 });
