@@ -33,6 +33,16 @@ export class RequestContext {
     return this.values.has(token);
   }
 
+  /** How many tokens are set. */
+  get size(): number {
+    return this.values.size;
+  }
+
+  /** Visits every token set, in the order it was first set. */
+  forEach(visit: (value: unknown, token: ContextToken<unknown>) => void): void {
+    this.values.forEach(visit);
+  }
+
   set<T>(token: ContextToken<T>, value: T): RequestContext {
     const next = new Map(this.values);
     next.set(token as ContextToken<unknown>, value);

@@ -20,19 +20,36 @@ import { startSharedExecution, type SharedExecution } from './shared-execution';
  * c:         ^--r|  after completion: a new fetch
  * ```
  */
-export function dedupeLayer(env: ApiEnv): Layer {
+export interface DedupeDeps {
+  /**
+   * Who is asking: the user partition and session generation. Requests of different sessions
+   * never share an execution, so after an account switch user B can never join (and receive)
+   * user A's in-flight request.
+   */
+  readonly sessionKey?: () => string;
+}
+
+export function dedupeLayer(env: ApiEnv, deps: DedupeDeps = {}): Layer {
   const inFlight = new Map<string, SharedExecution<ApiResponse>>();
-  const contextIds = new WeakMap<RequestContext, number>();
-  let nextContextId = 0;
-  const contextId = (context: RequestContext): number => {
-    let id = contextIds.get(context);
-    if (id === undefined) contextIds.set(context, (id = nextContextId++));
+  const objectIds = new WeakMap<object, number>();
+  let nextObjectId = 0;
+  const objectId = (value: object): number => {
+    let id = objectIds.get(value);
+    if (id === undefined) objectIds.set(value, (id = nextObjectId++));
     return id;
+  };
+  const contextKey = (context: RequestContext): string => {
+    if (context.size === 0) return '';
+    let key = '';
+    context.forEach((value, token) => {
+      key += `${token.name}=${valueKey(value, objectId)};`;
+    });
+    return key;
   };
 
   return (req, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next(req);
-    const key = dedupeKey(req, contextId(req.context));
+    const key = dedupeKey(req, contextKey(req.context), deps.sessionKey?.() ?? '');
     return new Observable<ApiResponse>((subscriber) => {
       const running = inFlight.get(key);
       if (running) {
@@ -52,16 +69,33 @@ export function dedupeLayer(env: ApiEnv): Layer {
 }
 
 /**
- * Requests are identical when everything that can change the answer is equal: method, URL,
- * headers, expected body type, and per-request options (a different context, e.g. another fetch
- * policy, is another request).
+ * Context values compare by value when they are primitives or plain data (a fetch policy, a TTL,
+ * a GraphQL operation descriptor), by identity otherwise (functions, class instances).
  */
-function dedupeKey(req: ApiRequest, contextId: number): string {
+function valueKey(value: unknown, objectId: (value: object) => number): string {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return String(value);
+  const proto = typeof value === 'object' ? Object.getPrototypeOf(value) : undefined;
+  if (proto === Object.prototype || proto === Array.prototype) {
+    try {
+      return JSON.stringify(value);
+    } catch {
+      // Circular data: fall through to identity.
+    }
+  }
+  return `#${objectId(value)}`;
+}
+
+/**
+ * Requests are identical when everything that can change the answer is equal: who asks (the
+ * session), method, URL, headers, expected body type, and per-request options (another fetch
+ * policy is another request).
+ */
+function dedupeKey(req: ApiRequest, contextKey: string, sessionKey: string): string {
   const names = Object.keys(req.headers);
   let headers = '';
   if (names.length > 0) {
     names.sort();
     for (const name of names) headers += `${name}:${req.headers[name]}\n`;
   }
-  return `${req.method} ${req.url}\n${req.responseType}\n${req.timeoutMs ?? ''}\n${contextId}\n${headers}`;
+  return `${sessionKey}\n${req.method} ${req.url}\n${req.responseType}\n${req.timeoutMs ?? ''}\n${contextKey}\n${headers}`;
 }

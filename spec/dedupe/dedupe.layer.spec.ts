@@ -1,4 +1,5 @@
 import { Observable, take } from 'rxjs';
+import { ContextToken, RequestContext } from '../../lib/core/context';
 import { createEnv } from '../../lib/core/env';
 import type { ClientEvent } from '../../lib/core/events';
 import { chain, type Handler } from '../../lib/core/layer';
@@ -107,6 +108,39 @@ describe('dedupeLayer', () => {
       const send = chain([dedupeLayer(createEnv({ scheduler: rx }).env)], () => source);
       expectObservable(send(createRequest({ url: 'https://a.test/items' })).pipe(take(1))).toBe('(s|)', values);
       expectSubscriptions(source.subscriptions).toBe('(^!)');
+    });
+  });
+
+  it('shares requests whose options are equal by value, though each call built its own context', () => {
+    const rx = createTestScheduler();
+    rx.run(({ cold, expectSubscriptions }) => {
+      const network = cold('--r|', { r: response('x') });
+      const send = chain([dedupeLayer(createEnv({ scheduler: rx }).env)], () => network);
+      const POLICY = new ContextToken<string>('policy', () => 'default');
+      const OPERATION = new ContextToken<object | undefined>('operation', () => undefined);
+      const withOptions = () => RequestContext.empty().set(POLICY, 'network-first').set(OPERATION, { name: 'Items', type: 'query' });
+      send(createRequest({ url: 'https://a.test/a', context: withOptions() })).subscribe();
+      send(createRequest({ url: 'https://a.test/a', context: withOptions() })).subscribe();
+      send(createRequest({ url: 'https://a.test/a', context: RequestContext.empty().set(POLICY, 'cache-first') })).subscribe();
+      expectSubscriptions(network.subscriptions).toBe(['^--!', '^--!']);
+    });
+  });
+
+  it("never lets another session join an in-flight request (user B must not receive user A's response)", () => {
+    const rx = createTestScheduler();
+    rx.run(({ cold, expectObservable, expectSubscriptions }) => {
+      let session = 'ada#1';
+      const answers = { a: response('inbox of ada'), b: response('inbox of bob') };
+      const network = cold('---a|', answers);
+      const network2 = cold('---b|', answers);
+      let calls = 0;
+      const send = chain([dedupeLayer(createEnv({ scheduler: rx }).env, { sessionKey: () => session })], () => (calls++ === 0 ? network : network2));
+      const get = () => send(createRequest({ url: 'https://a.test/me' }));
+      expectObservable(get()).toBe('---a|', answers);
+      rx.schedule(() => (session = 'bob#2'), 1);
+      expectObservable(get(), '--^').toBe('-----b|', answers);
+      expectSubscriptions(network.subscriptions).toBe('^---!');
+      expectSubscriptions(network2.subscriptions).toBe('--^---!');
     });
   });
 });
