@@ -10,6 +10,16 @@ export interface AuthTokens {
 }
 
 /**
+ * What a {@link TokenStore} keeps: the tokens, plus the session's own partition when the tokens
+ * do not name the user (no JWT `sub`, no `userPartition` answer). Storing it keeps the user's
+ * cached data theirs across an app restart; a stored value without it gets a fresh one.
+ * Not a secret, but opaque: a custom store saves and loads it as it is.
+ */
+export interface StoredTokens extends AuthTokens {
+  readonly partition?: string;
+}
+
+/**
  * Exchanges a refresh token for new tokens. Returns (an Observable or a Promise of)
  * `{ accessToken, refreshToken? }`; anything else is treated as a failed refresh.
  *
@@ -35,6 +45,7 @@ export interface RefreshWindow {
  * | `refreshSkewMs`   | `30_000`                              | covers clock skew and a slow request; never send an expired JWT |
  * | `refreshWindow`   | 3 per 30 s                            | stops refresh loops (a server rejecting every new token) |
  * | `isAuthChallenge` | 401, or GraphQL `UNAUTHENTICATED`     | GraphQL servers answer 200 with an error entry           |
+ * | `userPartition`   | the JWT `sub`, else one per login     | whose data the cache holds; see {@link AuthConfig.userPartition} |
  *
  * @example
  * const auth: AuthConfig = {
@@ -52,6 +63,28 @@ export interface AuthConfig {
   readonly refreshSkewMs?: number;
   readonly refreshWindow?: RefreshWindow;
   readonly isAuthChallenge?: (error: unknown) => boolean;
+  /**
+   * Names the user the tokens belong to: the cache keeps each user's entries apart under this
+   * name and purges when it changes. Called once per token change (login, refresh, start-up),
+   * never per request. For apps whose tokens are opaque but whose user is known otherwise.
+   *
+   * `undefined`, an empty string, or a throw fall back to the default: the JWT `sub`, and for a
+   * token without a readable `sub` a partition of the login's own, new on every `setTokens()`,
+   * kept across refreshes and restarts. That default is safe, but a user's cache starts empty
+   * after each login; naming the user lets a re-login find its cache again.
+   *
+   * @example
+   * // Opaque tokens; the login response also said who logged in, kept next to the tokens.
+   * const auth: AuthConfig = {
+   *   tokens,
+   *   refresh,
+   *   userPartition: () => localStorage.getItem('user-id') ?? undefined,
+   * };
+   * @example
+   * // Opaque tokens that embed the account id: `acct_42.9f8e…`.
+   * const auth: AuthConfig = { tokens, refresh, userPartition: ({ accessToken }) => accessToken.split('.', 1)[0] };
+   */
+  readonly userPartition?: (tokens: AuthTokens) => string | undefined;
 }
 
 export const DEFAULT_REFRESH_SKEW_MS = 30_000;
@@ -65,6 +98,7 @@ export interface ResolvedAuthConfig {
   readonly refreshSkewMs: number;
   readonly refreshWindow: RefreshWindow;
   readonly isAuthChallenge: (error: unknown) => boolean;
+  readonly userPartition: ((tokens: AuthTokens) => string | undefined) | undefined;
 }
 
 /**
@@ -87,6 +121,7 @@ export function resolveAuthConfig(config: AuthConfig, defaultOrigin: string): Re
     refreshSkewMs: config.refreshSkewMs ?? DEFAULT_REFRESH_SKEW_MS,
     refreshWindow: config.refreshWindow ?? DEFAULT_REFRESH_WINDOW,
     isAuthChallenge: config.isAuthChallenge ?? isDefaultAuthChallenge,
+    userPartition: config.userPartition,
   };
 }
 
@@ -120,3 +155,18 @@ export function parseAuthTokens(value: unknown): AuthTokens | undefined {
   return typeof refreshToken === 'string' && refreshToken.length > 0 ? { accessToken, refreshToken } : { accessToken };
 }
 
+
+/**
+ * Reads a stored value as {@link StoredTokens}: like {@link parseAuthTokens}, and keeps a
+ * `partition` that is a non-empty string. For custom token stores reading their entry back.
+ *
+ * @example
+ * parseStoredTokens({ accessToken: 'a', partition: 'session:9f…' }); // { accessToken: 'a', partition: 'session:9f…' }
+ * parseStoredTokens({ accessToken: 'a', partition: 7 });             // { accessToken: 'a' }
+ */
+export function parseStoredTokens(value: unknown): StoredTokens | undefined {
+  const tokens = parseAuthTokens(value);
+  if (tokens === undefined) return undefined;
+  const { partition } = value as Record<string, unknown>;
+  return typeof partition === 'string' && partition.length > 0 ? { ...tokens, partition } : tokens;
+}

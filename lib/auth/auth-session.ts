@@ -6,6 +6,7 @@ import {
   distinctUntilChanged,
   EMPTY,
   filter,
+  first,
   map,
   type Observable,
   of,
@@ -13,9 +14,11 @@ import {
   take,
 } from 'rxjs';
 import type { ApiEnv } from '../core/env';
-import { parseAuthTokens, type AuthTokens } from './auth-config';
-import { readJwtClaims, refreshDueAt, type JwtClaims } from './jwt';
+import { parseAuthTokens, parseStoredTokens, type AuthTokens, type StoredTokens } from './auth-config';
+import { newOwnPartition, sessionState, toStoredTokens, UNHYDRATED, type SessionState, type SessionStateConfig, type TokenSource } from './session-state';
 import type { TokenStore } from './token-store';
+
+export type { SessionState } from './session-state';
 
 /**
  * The session as the app sees it (`client.auth`): log in, log out, switch accounts, watch who is
@@ -37,10 +40,12 @@ export interface AuthSession {
   /** Forgets the tokens (memory and store); `sessionEnded$` emits `'logout'` if there was a session. */
   logout(): void;
   /**
-   * Whose data the client holds now; the cache keys its entries by it. The JWT `sub` of the
-   * access token; `'authenticated'` for a token without a readable `sub` (an opaque token), so a
-   * logged-in user's data never lands where logged-out requests can read it; `'anonymous'` with
-   * no token.
+   * Whose data the client holds now; the cache keys its entries by it and purges on a change.
+   * In order: what `AuthConfig.userPartition` names; the JWT `sub` of the access token; for a token
+   * without either (opaque, or a JWT without `sub`) a random partition of the login's own, new on
+   * every `setTokens()` (so an account switch between opaque tokens never shows user A's cached
+   * data to user B), kept across refreshes and stored with the tokens (so it survives a restart);
+   * `'anonymous'` with no token. `'anonymous'` too until the token store has been read.
    */
   userPartition(): string;
   /** {@link userPartition} and its changes (distinct): the cache purges on a change. */
@@ -52,37 +57,23 @@ export interface AuthSession {
   readonly sessionEnded$: Observable<string>;
 }
 
-export const ANONYMOUS_PARTITION = 'anonymous';
-export const OPAQUE_TOKEN_PARTITION = 'authenticated';
-
-/** Everything the layer needs about the tokens, computed once per token change, not per request. */
-export interface SessionState {
-  readonly hydrated: boolean;
-  readonly tokens: AuthTokens | null;
-  readonly claims: JwtClaims | undefined;
-  /** Scheduler time after which the access token is refreshed before use; `undefined`: never. */
-  readonly refreshDueAt: number | undefined;
-  readonly partition: string;
-  /**
-   * Bumped by every login, logout and forced end, not by a refresh: a refresh that finishes
-   * in another generation belongs to a session that no longer exists and must not touch this one.
-   */
-  readonly generation: number;
-}
-
 /** The session plus what only the auth layer and the refresher may do with it. */
 export interface AuthSessionController {
   readonly session: AuthSession;
   state(): SessionState;
   /** Emits (synchronously with a memory store) once the store has been read. */
   readonly hydrated$: Observable<SessionState>;
+  /** Every state once the store has been read: the current one, then each change. */
+  readonly states$: Observable<SessionState>;
+  /** `undefined` once the store has been read (one boolean check), else emits once when it has. */
+  whenReady(): Observable<void> | undefined;
   /** Installs refreshed tokens if the session is still `generation`; false when it moved on. */
   applyRefreshed(tokens: AuthTokens, generation: number): boolean;
   /** Ends the session by force: tokens cleared, `session-expired` event, `sessionEnded$`. */
   end(reason: string): void;
 }
 
-export interface AuthSessionConfig {
+export interface AuthSessionConfig extends Partial<Pick<SessionStateConfig, 'userPartition'>> {
   readonly store: TokenStore;
   readonly refreshSkewMs: number;
   readonly env: ApiEnv;
@@ -99,25 +90,19 @@ export interface AuthSessionConfig {
  */
 export function createAuthSession(config: AuthSessionConfig): AuthSessionController {
   const { store, env } = config;
-  const state$ = new BehaviorSubject<SessionState>(stateOf(null, 0, false));
+  const stateConfig: SessionStateConfig = { refreshSkewMs: config.refreshSkewMs, userPartition: config.userPartition };
+  const state$ = new BehaviorSubject<SessionState>(UNHYDRATED);
   const ended$ = new Subject<string>();
-  const saves$ = new Subject<AuthTokens | null>();
+  const saves$ = new Subject<StoredTokens | null>();
+  let ready = false;
 
-  function stateOf(tokens: AuthTokens | null, generation: number, hydrated: boolean): SessionState {
-    const claims = tokens ? readJwtClaims(tokens.accessToken) : undefined;
-    return {
-      hydrated,
-      tokens,
-      claims,
-      refreshDueAt: refreshDueAt(claims, config.refreshSkewMs, env.scheduler.now()),
-      partition: tokens ? (claims?.sub ?? OPAQUE_TOKEN_PARTITION) : ANONYMOUS_PARTITION,
-      generation,
-    };
-  }
+  const stateOf = (tokens: AuthTokens | null, ownPartition: string | undefined, generation: number, source: TokenSource): SessionState =>
+    sessionState(tokens, ownPartition, generation, source, stateConfig, env.scheduler.now());
 
-  const publish = (tokens: AuthTokens | null, generation: number): void => {
-    state$.next(stateOf(tokens, generation, true));
-    saves$.next(tokens);
+  const install = (state: SessionState, save: boolean): void => {
+    ready = true;
+    state$.next(state);
+    if (save) saves$.next(toStoredTokens(state));
   };
 
   // Writes go one after the other, so a quick login-logout-login lands in the store in that
@@ -145,18 +130,29 @@ export function createAuthSession(config: AuthSessionConfig): AuthSessionControl
         return of(null);
       }),
     )
-    .subscribe((stored) => {
+    .subscribe((value) => {
       // A login that happened while the store was being read wins over what was stored.
       if (state$.value.hydrated) return;
-      state$.next(stateOf(stored === null ? null : (parseAuthTokens(stored) ?? null), 0, true));
+      const stored = value === null ? undefined : parseStoredTokens(value);
+      const tokens = stored === undefined ? null : (parseAuthTokens(stored) ?? null);
+      const ownPartition = tokens === null ? undefined : (stored?.partition ?? newOwnPartition(env.random));
+      const state = stateOf(tokens, ownPartition, state$.value.generation, 'stored');
+      // An entry saved without the partition it needs (an older version) is completed once, so
+      // the next start finds the same partition.
+      install(state, stored !== undefined && stored.partition === undefined && toStoredTokens(state)?.partition !== undefined);
     });
 
   const hydratedStates$ = state$.pipe(filter((s) => s.hydrated));
+  const ready$: Observable<void> = hydratedStates$.pipe(
+    first(),
+    map(() => undefined),
+  );
 
   const setTokens = (tokens: AuthTokens | null): void => {
     // Input is checked like a refresh result: an object without an access token logs out
     // rather than later sending `Bearer undefined`.
-    publish(tokens === null ? null : (parseAuthTokens(tokens) ?? null), state$.value.generation + 1);
+    const checked = tokens === null ? null : (parseAuthTokens(tokens) ?? null);
+    install(stateOf(checked, checked === null ? undefined : newOwnPartition(env.random), state$.value.generation + 1, 'login'), true);
   };
 
   const session: AuthSession = {
@@ -183,13 +179,16 @@ export function createAuthSession(config: AuthSessionConfig): AuthSessionControl
     session,
     state: () => state$.value,
     hydrated$: hydratedStates$.pipe(take(1)),
+    states$: hydratedStates$,
+    whenReady: () => (ready ? undefined : ready$),
     applyRefreshed: (tokens, generation) => {
-      if (state$.value.generation !== generation) return false;
-      publish(tokens, generation);
+      const current = state$.value;
+      if (current.generation !== generation) return false;
+      install(stateOf(tokens, current.ownPartition ?? newOwnPartition(env.random), generation, 'refresh'), true);
       return true;
     },
     end: (reason) => {
-      publish(null, state$.value.generation + 1);
+      install(stateOf(null, undefined, state$.value.generation + 1, 'login'), true);
       env.emit({ type: 'session-expired', reason });
       ended$.next(reason);
     },

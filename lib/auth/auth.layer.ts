@@ -1,4 +1,4 @@
-import { catchError, type Observable, switchMap, throwError } from 'rxjs';
+import { catchError, filter, type Observable, switchMap, takeUntil, throwError, throwIfEmpty } from 'rxjs';
 import { SKIP_AUTH } from '../core/context-tokens';
 import type { ApiEnv } from '../core/env';
 import { AuthError } from '../core/errors';
@@ -15,6 +15,19 @@ export interface AuthSetup {
   readonly layer: Layer;
   /** The session, exposed as `client.auth`. */
   readonly session: AuthSession;
+  /**
+   * Who is asking, for the dedupe layer: the partition plus the session generation, which a
+   * login, a logout and an account switch bump and a refresh does not. Requests may share one
+   * response only when their keys are equal, so user B never joins user A's request in flight,
+   * nor does a user join their own request from before a re-login. Compare it; never parse it.
+   */
+  sessionKey(): string;
+  /**
+   * `undefined` once the token store has been read (the hot path: one boolean check); before
+   * that, an Observable that emits once, then completes, when it has been. `userPartition()` says
+   * `'anonymous'` until then, so the cache waits on this before reading it.
+   */
+  whenReady(): Observable<void> | undefined;
 }
 
 /**
@@ -28,6 +41,8 @@ export interface AuthSetup {
  * | a refresh is running                             | waits for it, then goes with the new token               |
  * | JWT `exp` within `refreshSkewMs`, can refresh    | joins the refresh first: no expired token is sent        |
  * | no token                                         | goes without one (public endpoints work logged out)      |
+ * | challenge, sent in an earlier session            | `AuthError('unauthorized')`: never re-sent with the next user's token |
+ * | waiting for a refresh, and another user logs in  | `AuthError('unauthorized')` at once (after a logout: once the refresh answers) |
  * | challenge, sent with an older token than now     | replayed with the current one, no refresh (`token-replayed`) |
  * | challenge, sent with the current token           | joins the one shared refresh, re-sent once               |
  * | challenge, and no refresh token or function      | `AuthError('missing-credential')`, session ended         |
@@ -37,6 +52,10 @@ export interface AuthSetup {
  * Why a second challenge keeps the session: the token was fresh and the refresh worked, so the
  * endpoint itself refuses it (a misconfigured service, a downstream 401). Logging the user out of
  * everything for one endpoint would be worse; requests elsewhere keep working.
+ *
+ * A request belongs to the session (generation) it entered in: after a logout or an account
+ * switch, its 401 says nothing the new session could fix, and a re-send with the new token would
+ * hand the old session's subscriber the new user's data.
  *
  * Retry sits below this layer, so a 401 arrives here at once, and the re-send goes through
  * retry again with a fresh attempt budget.
@@ -49,11 +68,12 @@ export interface AuthSetup {
  *
  * @example
  * const auth = createAuth({ tokens, refresh }, env, 'https://api.example.com');
- * const handler = chain([dedupeLayer(env), cacheLayer(cfg, env, auth.session), auth.layer, retryLayer(cfg, env)], transport);
+ * const cache = createCacheLayer(cfg, env, { partition: auth.session.userPartition, partitionChanges$: auth.session.partition$, whenReady: auth.whenReady });
+ * const handler = chain([dedupeLayer(env, { sessionKey: auth.sessionKey }), cache.layer, auth.layer, retryLayer(cfg, env)], transport);
  */
 export function createAuth(config: AuthConfig, env: ApiEnv, defaultOrigin: string): AuthSetup {
   const resolved = resolveAuthConfig(config, defaultOrigin);
-  const session = createAuthSession({ store: resolved.tokens, refreshSkewMs: resolved.refreshSkewMs, env });
+  const session = createAuthSession({ store: resolved.tokens, refreshSkewMs: resolved.refreshSkewMs, userPartition: resolved.userPartition, env });
   const refresher = createTokenRefresher({ session, refresh: resolved.refresh, refreshWindow: resolved.refreshWindow, env });
   const isOwnOrigin = originMatcher(resolved.origins);
   const authorize = authorizer(session, refresher, resolved, env);
@@ -73,11 +93,13 @@ export function createAuth(config: AuthConfig, env: ApiEnv, defaultOrigin: strin
     return session.hydrated$.pipe(switchMap(() => authorize(req, next)));
   };
 
-  return { layer, session: session.session };
+  return { layer, session: session.session, sessionKey: () => session.state().key, whenReady: session.whenReady };
 }
 
 /** What one request has used up: at most one re-send after a challenge, at most one refresh. */
 interface Attempt {
+  /** The session the request belongs to. */
+  readonly generation: number;
   refreshed: boolean;
   resent: boolean;
 }
@@ -93,16 +115,29 @@ function authorizer(
   const refreshDue = (state: SessionState): boolean =>
     state.refreshDueAt !== undefined && env.scheduler.now() >= state.refreshDueAt && canRefresh(state);
 
+  /** The request's session has ended (logout, account switch): it is not the next session's to send. */
+  const sessionChanged = (req: ApiRequest, cause?: unknown): Observable<never> =>
+    throwError(() => new AuthError(req, 'unauthorized', cause === undefined ? undefined : { cause }));
+
   /** Sends with the token current at subscribe time, and handles the challenge that may come back. */
   const send = (req: ApiRequest, next: Handler, attempt: Attempt): Observable<ApiResponse> => {
-    const token = session.state().tokens?.accessToken;
+    const state = session.state();
+    if (state.generation !== attempt.generation) return sessionChanged(req);
+    const token = state.tokens?.accessToken;
     const sent = token === undefined ? req : withHeader(req, 'authorization', `Bearer ${token}`);
     return next(sent).pipe(catchError((error: unknown) => onChallenge(error, token, req, next, attempt)));
   };
 
   const sendAfterRefresh = (req: ApiRequest, next: Handler, attempt: Attempt, trigger: 'expired' | 'unauthorized'): Observable<ApiResponse> => {
     attempt.refreshed = true;
-    return refresher.refresh(req, trigger).pipe(switchMap(() => send(req, next, attempt)));
+    return refresher.refresh(req, trigger).pipe(
+      // Another user logged in meanwhile: fail now rather than wait for the old session's refresh.
+      // (A logout or a failed refresh leaves the refresh to answer: `send` then refuses, or the
+      // refresh's own error says why.)
+      takeUntil(session.states$.pipe(filter((s) => s.generation !== attempt.generation && s.tokens !== null))),
+      throwIfEmpty(() => new AuthError(req, 'unauthorized')),
+      switchMap(() => send(req, next, attempt)),
+    );
   };
 
   const onChallenge = (
@@ -113,6 +148,7 @@ function authorizer(
     attempt: Attempt,
   ): Observable<ApiResponse> => {
     if (!config.isAuthChallenge(error)) return throwError(() => error);
+    if (session.state().generation !== attempt.generation) return sessionChanged(req, error);
     if (attempt.resent) return throwError(() => new AuthError(req, 'unauthorized', { cause: error }));
     const state = session.state();
     const current = state.tokens?.accessToken;
@@ -134,9 +170,10 @@ function authorizer(
 
   return (req, next) => {
     const state = session.state();
+    const attempt: Attempt = { generation: state.generation, refreshed: false, resent: false };
     // Waiting for a refresh in flight spares a request the server would reject anyway.
-    if (refresher.isRefreshing() || refreshDue(state)) return sendAfterRefresh(req, next, { refreshed: false, resent: false }, 'expired');
-    return send(req, next, { refreshed: false, resent: false });
+    if (refresher.isRefreshing() || refreshDue(state)) return sendAfterRefresh(req, next, attempt, 'expired');
+    return send(req, next, attempt);
   };
 }
 

@@ -55,22 +55,47 @@ export function expiresWithin(token: string, now: number, skewMs: number): boole
 }
 
 /**
+ * How the client came by a token, which decides what its clock can say about the token:
+ * - `'received'`: just now (a login, a refresh). Its life (`exp − iat`) is measured from now, so
+ *   a device clock hours off the server's does not make every fresh token look expired.
+ * - `'stored'`: read back from the token store. When it arrived is unknown, so `exp` is
+ *   compared with the clock as it is.
+ */
+export type TokenReceipt = 'received' | 'stored';
+
+/**
  * When (scheduler milliseconds) the auth layer should refresh a token proactively: `skewMs` before
- * `exp`, but never earlier than half-way through the token's life. Without that clamp a token that
- * lives less than the skew (a 20 s token with the 30 s default) would be "expiring" the moment it
- * arrives and every request would refresh it. The life starts at `iat`, or at `receivedAt` (when
- * the client got the token) when there is no `iat`. `undefined`: no `exp`, no proactive refresh.
+ * it expires, but never earlier than half-way through the token's life. Without that clamp a token
+ * that lives less than the skew (a 20 s token with the 30 s default) would be "expiring" the moment
+ * it arrives and every request would refresh it. `undefined`: no `exp`, no proactive refresh.
+ *
+ * | receipt      | `iat` | due at                                              |
+ * | ------------ | ----- | --------------------------------------------------- |
+ * | `'received'` | yes   | `now + (exp − iat) − skew`: immune to clock skew    |
+ * | any          | no    | `exp − skew`, the life counted from `now`           |
+ * | `'stored'`   | yes   | `exp − skew`, the life counted from `iat`           |
+ *
+ * `now` is when the client got the token (for a stored token, when it was read back).
  *
  * @example
- * refreshDueAt({ exp: 3600 }, 30_000, 0);          // 3_570_000: 30 s before expiry
- * refreshDueAt({ iat: 0, exp: 20 }, 30_000, 0);    // 10_000: half-way through a 20 s token
+ * refreshDueAt({ exp: 3600 }, 30_000, 0);                          // 3_570_000: 30 s before expiry
+ * refreshDueAt({ iat: 0, exp: 20 }, 30_000, 0);                    // 10_000: half-way through a 20 s token
+ * refreshDueAt({ iat: -3600, exp: -2700 }, 30_000, 0, 'received'); // 870_000: the device clock is 1 h ahead
  */
-export function refreshDueAt(claims: JwtClaims | undefined, skewMs: number, receivedAt: number): number | undefined {
+export function refreshDueAt(claims: JwtClaims | undefined, skewMs: number, now: number, receipt: TokenReceipt = 'stored'): number | undefined {
   if (claims?.exp === undefined) return undefined;
   const expiresAt = claims.exp * 1000;
-  const issuedAt = claims.iat !== undefined ? claims.iat * 1000 : receivedAt;
-  const skew = Math.max(0, Math.min(skewMs, (expiresAt - issuedAt) / 2));
-  return expiresAt - skew;
+  if (receipt === 'received' && claims.iat !== undefined) {
+    const lifeMs = expiresAt - claims.iat * 1000;
+    return now + lifeMs - clampedSkew(skewMs, lifeMs);
+  }
+  const issuedAt = claims.iat !== undefined ? claims.iat * 1000 : now;
+  return expiresAt - clampedSkew(skewMs, expiresAt - issuedAt);
+}
+
+/** The skew, but at most half the token's life, and never negative (a token expired at issue). */
+function clampedSkew(skewMs: number, lifeMs: number): number {
+  return Math.max(0, Math.min(skewMs, lifeMs / 2));
 }
 
 function isNumericDate(value: unknown): value is number {

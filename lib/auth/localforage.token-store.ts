@@ -1,6 +1,6 @@
 import localforage from 'localforage';
 import { defer, from, map, type Observable } from 'rxjs';
-import { parseAuthTokens, type AuthTokens } from './auth-config';
+import { parseStoredTokens, type StoredTokens } from './auth-config';
 import type { TokenStore } from './token-store';
 
 export interface LocalforageTokenStoreConfig {
@@ -16,7 +16,7 @@ const DEFAULT_KEY = 'rxsync:auth-tokens';
  * A token store that survives a restart: IndexedDB in browsers and Ionic web views (or whatever
  * driver the localforage instance uses).
  *
- * A stored value that is not a valid {@link AuthTokens} (another app's entry under the same key,
+ * A stored value that is not a valid {@link StoredTokens} (another app's entry under the same key,
  * an older format, a half-written value) loads as `null`: the user logs in again instead of the
  * app crashing at start-up. Driver failures travel the error channel; the session reports them
  * as `cache-error` events and carries on in memory.
@@ -30,22 +30,25 @@ export function localforageTokenStore(config: LocalforageTokenStoreConfig = {}):
   // Looked up per call, not at import: importing rxsync must not touch storage ("sideEffects": false).
   const instance = (): LocalForage => config.instance ?? localforage;
   return {
-    load: (): Observable<AuthTokens | null> =>
-      defer(() => from(instance().getItem<unknown>(key))).pipe(map((stored) => parseAuthTokens(stored) ?? null)),
+    load: (): Observable<StoredTokens | null> =>
+      defer(() => from(instance().getItem<unknown>(key))).pipe(map((stored) => parseStoredTokens(stored) ?? null)),
     save: (tokens): Observable<void> =>
       defer(() =>
         from(
           tokens === null
             ? instance().removeItem(key)
-            : // Store a plain copy: only the two fields, whatever else the caller's object carried.
+            : // Store a plain copy: only the known fields, whatever else the caller's object carried.
               instance().setItem(key, toStored(tokens)).then(() => undefined),
         ),
       ),
   };
 }
 
-function toStored(tokens: AuthTokens): AuthTokens {
-  return tokens.refreshToken === undefined
-    ? { accessToken: tokens.accessToken }
-    : { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken };
+function toStored(tokens: StoredTokens): StoredTokens {
+  const { accessToken, refreshToken, partition } = tokens;
+  return {
+    accessToken,
+    ...(refreshToken === undefined ? {} : { refreshToken }),
+    ...(partition === undefined ? {} : { partition }),
+  };
 }

@@ -15,7 +15,16 @@ import {
   throwError,
 } from 'rxjs';
 import type { ApiEnv } from '../core/env';
-import { AuthError, HttpError, NetworkError, OutcomeUnknownError, TimeoutError, type AuthErrorReason } from '../core/errors';
+import {
+  AuthError,
+  HttpError,
+  NetworkError,
+  OutcomeUnknownError,
+  ParseError,
+  RetryAfterTooLongError,
+  TimeoutError,
+  type AuthErrorReason,
+} from '../core/errors';
 import type { ApiRequest } from '../core/request';
 import { parseAuthTokens, type AuthTokens, type RefreshFn, type RefreshWindow } from './auth-config';
 import type { AuthSessionController } from './auth-session';
@@ -34,8 +43,9 @@ export interface TokenRefresher {
    * Joins the one refresh in flight, or starts it. Emits the new tokens once and completes.
    * Errors with `AuthError` for `req`: `'refresh-failed'` (rejected, garbage: the session has
    * ended), `'excessive-refresh'` (the refresh window is full: tokens kept), `'missing-credential'`.
-   * A transient failure of the refresh call (network, timeout, 5xx, 408, 429) is passed on as it
-   * is and keeps the session: being offline at the wrong moment must not log the user out.
+   * A transient failure of the refresh call (network, timeout, 5xx, 408, 429, a captive portal's
+   * page) is passed on as it is and keeps the session: being offline at the wrong moment must not
+   * log the user out. See {@link isTransientRefreshError}.
    */
   refresh(req: Pick<ApiRequest, 'method' | 'url'>, trigger: RefreshTrigger): Observable<AuthTokens>;
   /** A refresh is running: new requests wait for it rather than send a token about to be replaced. */
@@ -58,8 +68,9 @@ export interface TokenRefresher {
  * - **A refresh window** (`maxRefreshes` per `intervalMs`, measured on `env.scheduler`) stops
  *   loops against a server that rejects every new token.
  * - **Rotation:** a returned `refreshToken` replaces the old one; without one, the old is kept.
- * - **A failed refresh ends the session** (tokens cleared, `session-expired`) and every waiting
- *   caller errors; a refresh that finishes after a logout or account switch changes nothing.
+ * - **A rejected refresh ends the session** (tokens cleared, `session-expired`) and every waiting
+ *   caller errors; a temporary failure errors the callers and keeps the session; a refresh that
+ *   finishes after a logout or account switch changes nothing.
  *
  * ```
  * caller a: ^--------t|
@@ -224,18 +235,29 @@ function admitRefresh(starts: number[], now: number, window: RefreshWindow): boo
 /**
  * Failures that say nothing about the refresh token: the call did not get a verdict.
  *
- * | error                                 | session   | why                                          |
- * | ------------------------------------- | --------- | -------------------------------------------- |
- * | NetworkError, TimeoutError            | kept      | offline or slow: try again with the next request |
- * | OutcomeUnknownError                   | kept      | the answer was lost; the token may be rotated, the next try says |
- * | HttpError 5xx, 408, 429               | kept      | the server could not answer now              |
- * | HttpError 400, 401, 403, other 4xx    | ended     | the refresh token was rejected               |
- * | garbage, empty, any other error       | ended     | no usable token: never send `Bearer undefined` |
+ * | error                                       | session | why                                          |
+ * | ------------------------------------------- | ------- | -------------------------------------------- |
+ * | NetworkError, TimeoutError                  | kept    | offline or slow: try again with the next request |
+ * | OutcomeUnknownError                         | kept    | the answer was lost; the token may be rotated, the next try says |
+ * | HttpError 5xx, 408, 429                     | kept    | the server could not answer now              |
+ * | RetryAfterTooLongError on 5xx, 408, 429     | kept    | the same, with a `Retry-After` beyond the cap |
+ * | ParseError of a body not declared JSON      | kept    | someone else answered: a captive portal's HTML, a proxy |
+ * | HttpError 400, 401, 403, other 4xx          | ended   | the refresh token was rejected               |
+ * | ParseError of a body declared JSON          | ended   | the auth server itself answered garbage      |
+ * | garbage, empty, any other error             | ended   | no usable token: never send `Bearer undefined` |
  */
-function isTransientRefreshError(error: unknown): boolean {
+export function isTransientRefreshError(error: unknown): boolean {
   if (error instanceof NetworkError || error instanceof TimeoutError || error instanceof OutcomeUnknownError) return true;
-  return error instanceof HttpError && (error.status >= 500 || error.status === 408 || error.status === 429);
+  if (error instanceof HttpError || error instanceof RetryAfterTooLongError) return isTransientStatus(error.status);
+  return error instanceof ParseError && !JSON_MIME.test(error.contentType ?? '');
 }
+
+function isTransientStatus(status: number): boolean {
+  return status >= 500 || status === 408 || status === 429;
+}
+
+/** `application/json`, `application/problem+json; charset=utf-8` …: as the transport reads them (auth/ may import only core/). */
+const JSON_MIME = /^\s*application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';

@@ -1,5 +1,5 @@
 import { defer, of, type Observable } from 'rxjs';
-import type { AuthTokens } from './auth-config';
+import type { StoredTokens } from './auth-config';
 
 /**
  * Where the session's tokens live between runs: a two-method port, so secure storage
@@ -9,15 +9,19 @@ import type { AuthTokens } from './auth-config';
  * `load` should emit `null` rather than error on a missing or unreadable entry; an error is
  * reported as a `cache-error` event and also treated as "no session".
  *
+ * What is saved is {@link StoredTokens}: the tokens and, for tokens that name no user, the
+ * session's `partition`. Save and load it whole (`parseStoredTokens` reads it back), or the
+ * user's cached data is not found again after a restart.
+ *
  * @example
  * const secureStore: TokenStore = {
- *   load: () => defer(() => from(SecureStorage.get('tokens'))).pipe(map((raw) => parseAuthTokens(raw) ?? null)),
+ *   load: () => defer(() => from(SecureStorage.get('tokens'))).pipe(map((raw) => parseStoredTokens(raw) ?? null)),
  *   save: (tokens) => defer(() => from(tokens ? SecureStorage.set('tokens', tokens) : SecureStorage.remove('tokens'))),
  * };
  */
 export interface TokenStore {
-  load(): Observable<AuthTokens | null>;
-  save(tokens: AuthTokens | null): Observable<void>;
+  load(): Observable<StoredTokens | null>;
+  save(tokens: StoredTokens | null): Observable<void>;
 }
 
 /**
@@ -28,7 +32,7 @@ export interface TokenStore {
  * const tokens = memoryTokenStore({ accessToken: 'eyJ…', refreshToken: 'r1' });
  * createApiClient({ baseUrl, auth: { tokens, refresh } });
  */
-export function memoryTokenStore(initial: AuthTokens | null = null): TokenStore {
+export function memoryTokenStore(initial: StoredTokens | null = null): TokenStore {
   let stored = initial;
   return {
     load: () => defer(() => of(stored)),

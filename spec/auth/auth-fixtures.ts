@@ -1,7 +1,11 @@
-import type { Observable } from 'rxjs';
+import { type Observable, type SchedulerLike, switchMap, timer } from 'rxjs';
+import type { AuthConfig, AuthTokens } from '../../lib/auth/auth-config';
+import { createAuth } from '../../lib/auth/auth.layer';
+import { memoryTokenStore } from '../../lib/auth/token-store';
+import { createEnv } from '../../lib/core/env';
 import type { ClientEvent } from '../../lib/core/events';
 import { HttpError } from '../../lib/core/errors';
-import type { Handler } from '../../lib/core/layer';
+import { chain, type Handler } from '../../lib/core/layer';
 import { createRequest, type ApiRequest, type ApiRequestInit } from '../../lib/core/request';
 import type { ApiResponse } from '../../lib/core/response';
 
@@ -53,4 +57,29 @@ export function fakeBackend(respond: (req: ApiRequest) => Observable<ApiResponse
 /** Events without their time stamps, for the tests that only care about the order. */
 export function types(events: readonly ClientEvent[]): string[] {
   return events.map((event) => event.type);
+}
+
+/**
+ * `createAuth` on a scheduler, wired to a fake backend, with its events and `sessionEnded$`
+ * reasons collected. `initial` seeds a memory store unless `tokens` brings its own store.
+ */
+export function authHarness(
+  scheduler: SchedulerLike,
+  respond: (req: ApiRequest) => Observable<ApiResponse>,
+  config: AuthConfig & { initial?: AuthTokens | null } = {},
+) {
+  const { env, events$ } = createEnv({ scheduler });
+  const events: ClientEvent[] = [];
+  events$.subscribe((event) => events.push(event));
+  const { initial = null, ...authConfig } = config;
+  const auth = createAuth({ tokens: memoryTokenStore(initial), ...authConfig }, env, `${API}/v1/`);
+  const backend = fakeBackend(respond);
+  const ended: string[] = [];
+  auth.session.sessionEnded$.subscribe((reason) => ended.push(reason));
+  return { auth, handler: chain([auth.layer], backend.handler), backend, session: auth.session, events, ended };
+}
+
+/** Subscribes `source()` `frames` after the start of a marble test. */
+export function at<T>(scheduler: SchedulerLike, frames: number, source: () => Observable<T>): Observable<T> {
+  return timer(frames, scheduler).pipe(switchMap(source));
 }

@@ -295,7 +295,7 @@ describe('auth layer', () => {
       });
     });
 
-    it('stores the rotated refresh token', () => {
+    it('stores the rotated refresh token, with the session’s partition (the token names no user)', () => {
       const rx = createTestScheduler();
       const store = memoryTokenStore(OLD);
       rx.run(({ cold, flush }) => {
@@ -305,7 +305,7 @@ describe('auth layer', () => {
       });
       const stored: unknown[] = [];
       store.load().subscribe((tokens) => stored.push(tokens));
-      expect(stored).toEqual([NEW]);
+      expect(stored).toEqual([{ ...NEW, partition: expect.stringMatching(/^session:/) }]);
     });
 
     it('keeps the shared refresh going for the others when one waiting request unsubscribes', () => {

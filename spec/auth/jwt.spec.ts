@@ -67,3 +67,19 @@ describe('refreshDueAt', () => {
     expect(refreshDueAt(claims, skewMs, receivedAt)).toBe(expected);
   });
 });
+
+describe('refreshDueAt for a token just received (login, refresh): its life counts from receipt, not from the device clock', () => {
+  it.each([
+    ['with iat: receipt + (exp − iat) − skew, however far the clock is ahead', { iat: -3600, exp: -2700 }, 30_000, 5_000, 875_000],
+    ['with iat, a token shorter than twice the skew: half its life after receipt', { iat: 100, exp: 120 }, 30_000, 5_000, 15_000],
+    ['with iat, the clock behind the server: still receipt-relative', { iat: 1_000_000, exp: 1_000_900 }, 30_000, 0, 870_000],
+    ['without iat: the exp rule, nothing else to go by', { exp: 3600 }, 30_000, 1_000, 3_570_000],
+    ['without exp: never', { iat: 0 }, 30_000, 0, undefined],
+  ])('%s', (_rule, claims, skewMs, now, expected) => {
+    expect(refreshDueAt(claims, skewMs, now, 'received')).toBe(expected);
+  });
+
+  it('keeps the exp rule for a stored token (when it arrived is unknown)', () => {
+    expect(refreshDueAt({ iat: -3600, exp: -2700 }, 30_000, 5_000, 'stored')).toBe(-2_730_000);
+  });
+});

@@ -33,11 +33,23 @@ describe('localforageTokenStore', () => {
     await expect(firstValueFrom(store.load())).resolves.toBeNull();
   });
 
-  it('stores only the two token fields', async () => {
+  it('stores only the token fields and the partition', async () => {
     const instance = freshDatabase().open();
-    const tokens = { accessToken: 'a1', refreshToken: 'r1', password: 'hunter2' };
+    const tokens = { accessToken: 'a1', refreshToken: 'r1', partition: 'session:p1', password: 'hunter2' };
     await save(localforageTokenStore({ instance }), tokens);
-    await expect(instance.getItem('rxsync:auth-tokens')).resolves.toEqual({ accessToken: 'a1', refreshToken: 'r1' });
+    await expect(instance.getItem('rxsync:auth-tokens')).resolves.toEqual({ accessToken: 'a1', refreshToken: 'r1', partition: 'session:p1' });
+  });
+
+  it('reads the partition back after a restart, so an opaque-token user finds their cache again', async () => {
+    const db = freshDatabase();
+    await save(localforageTokenStore({ instance: db.open() }), { accessToken: 'a1', partition: 'session:p1' });
+    await expect(firstValueFrom(localforageTokenStore({ instance: db.open() }).load())).resolves.toEqual({ accessToken: 'a1', partition: 'session:p1' });
+  });
+
+  it('drops a partition that is not a non-empty string but keeps the tokens (the session then gets a fresh one)', async () => {
+    const instance = freshDatabase().open();
+    await instance.setItem('rxsync:auth-tokens', { accessToken: 'a1', partition: 42 });
+    await expect(firstValueFrom(localforageTokenStore({ instance }).load())).resolves.toEqual({ accessToken: 'a1' });
   });
 
   it('keeps entries apart by key', async () => {

@@ -90,7 +90,7 @@ describe('createTokenRefresher', () => {
         flush();
         result = { tokens: session.state().tokens, stored: stored() };
       });
-      expect(result).toEqual({ tokens: ROTATED, stored: ROTATED });
+      expect(result).toEqual({ tokens: ROTATED, stored: { ...ROTATED, partition: expect.stringMatching(/^session:/) } });
     });
 
     it('tells whether a refresh is running, and whether the refresh function is being called', () => {
@@ -128,7 +128,7 @@ describe('createTokenRefresher', () => {
       });
       expect(outcome).toEqual({
         tokens: ROTATED,
-        stored: ROTATED,
+        stored: { ...ROTATED, partition: expect.stringMatching(/^session:/) },
         events: [
           { type: 'token-refresh-start', at: 3, trigger: 'expired' },
           { type: 'token-refreshed', at: 5, durationMs: 2 },
