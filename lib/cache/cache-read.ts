@@ -6,13 +6,14 @@ import { CacheMissError, HttpError, NetworkError, RetryAfterTooLongError, Timeou
 import type { Handler } from '../core/layer';
 import { withContext, type ApiRequest } from '../core/request';
 import type { ApiResponse } from '../core/response';
+import { deepEqual } from '../store/deep-equal';
 import { CACHE_TTL, FETCH_POLICY, type FetchPolicy, type ResolvedCacheConfig } from './cache-config';
 import { parseCacheControl } from './cache-control';
 import { decideCache, servableOnFailure, type CacheDecision, type DecisionOptions } from './cache-decision';
 import { estimateSize, hydrate, storedHeaders, type CacheEntry, type StoredResponse } from './cache-entry';
 import { cacheKey, selectVaryHeaders } from './cache-key';
 import { mergeNotModified, notModifiedMatches, withValidators } from './conditional';
-import { analyzeResponse, currentAgeMs } from './freshness';
+import { analyzeResponse, currentAgeMs, requestTimeOf, type RequestTimed } from './freshness';
 import { CONSULT_PERSISTENT, type TwoTierCache } from './two-tier-cache';
 
 export interface CacheReadContext {
@@ -131,32 +132,40 @@ class CacheRead {
     return result;
   }
 
+  /**
+   * `legStart` bounds request_time (§4.2.3) from below: the response's own {@link RequestTimed}
+   * stamp, when the transport sets it, says when the final attempt went out (see {@link requestTimeOf}).
+   */
   private network(leg: NetworkLeg): Observable<ApiResponse> {
     const { req } = this;
-    const requestTime = this.ctx.env.scheduler.now();
+    const legStart = this.ctx.env.scheduler.now();
     const owned = withContext(req, ownedContext(req.context));
     const sent = leg.conditional && leg.stored ? withValidators(owned, leg.stored.entry.headers) : owned;
     return this.next(sent).pipe(
       catchError((error: unknown) => {
         if (error instanceof HttpError && error.status === 304) {
-          return of({ status: 304, headers: error.headers, body: error.body, url: req.url, fromCache: false, stale: false });
+          const { requestTime } = error as RequestTimed;
+          const notModified: ApiResponse & RequestTimed = { status: 304, headers: error.headers, body: error.body, url: req.url, fromCache: false, stale: false, requestTime };
+          return of(notModified);
         }
-        if (error instanceof HttpError && error.status < 500) this.store(error, requestTime); // e.g. a 404 with max-age (RFC 9111 §3)
+        if (error instanceof HttpError && error.status < 500) this.store(error, legStart); // e.g. a 404 with max-age (RFC 9111 §3)
         return throwError(() => error);
       }),
-      mergeMap((res) => this.onResponse(res, leg, requestTime)),
+      mergeMap((res) => this.onResponse(res, leg, legStart)),
       catchError((error: unknown) => this.onFailure(error, leg)),
     );
   }
 
-  private onResponse(res: ApiResponse, leg: NetworkLeg, requestTime: number): Observable<ApiResponse> {
+  private onResponse(res: ApiResponse, leg: NetworkLeg, legStart: number): Observable<ApiResponse> {
     const { env } = this.ctx;
     const { method, url } = this.req;
     if (res.status !== 304 || !leg.conditional || !leg.stored) {
       if (res.status === 304) return of(res); // not an answer to our validators: nothing to store or merge
-      this.store(res, requestTime);
-      if (leg.conditional) env.emit({ type: 'revalidated', method, url, changed: true });
-      return of(res);
+      this.store(res, legStart);
+      // After a cached value, an unchanged body (a server without validators) is no news: like a 304.
+      const unchanged = leg.background !== 'none' && leg.stored !== undefined && sameRepresentation(leg.stored.entry, res);
+      if (leg.conditional) env.emit({ type: 'revalidated', method, url, changed: !unchanged });
+      return unchanged ? EMPTY : of(res);
     }
     if (!notModifiedMatches(leg.stored.entry.headers, res.headers)) {
       // §4.3.4: this 304 selects no stored response; ask again without validators.
@@ -164,7 +173,7 @@ class CacheRead {
       return this.network({ ...leg, stored: undefined, conditional: false });
     }
     const responseTime = env.scheduler.now();
-    const merged = this.refreshed(leg.stored, res, requestTime, responseTime);
+    const merged = this.refreshed(leg.stored, res, requestTimeOf(res, legStart, responseTime), responseTime);
     env.emit({ type: 'revalidated', method, url, changed: false });
     return leg.background === 'none' ? this.serve(merged, responseTime, false) : EMPTY;
   }
@@ -188,10 +197,11 @@ class CacheRead {
   }
 
   /** Stores a network answer when RFC 9111 §3 allows it; otherwise the stored one is outdated and goes. */
-  private store(res: Pick<ApiResponse, 'status' | 'headers' | 'body'> & { url?: string }, requestTime: number): void {
+  private store(res: Pick<ApiResponse, 'status' | 'headers' | 'body'> & { url?: string }, legStart: number): void {
     const { req, ctx } = this;
     if (ctx.partition() !== this.partition) return; // the user changed meanwhile: never file it under the new one
     const responseTime = ctx.env.scheduler.now();
+    const requestTime = requestTimeOf(res, legStart, responseTime);
     // A response's no-store (§5.2.2.5) settles it before the full analysis, which an uncacheable
     // API pays on every response otherwise.
     const responseCc = res.headers['cache-control'];
@@ -250,6 +260,11 @@ class CacheRead {
     ctx.tiers.set(this.key, stored);
     return stored;
   }
+}
+
+/** Same status and a deep-equal body (JSON data; binary bodies only when identical). */
+function sameRepresentation(stored: CacheEntry, res: ApiResponse): boolean {
+  return stored.status === res.status && deepEqual(stored.body, res.body);
 }
 
 /**

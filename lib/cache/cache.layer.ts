@@ -1,4 +1,4 @@
-import { distinctUntilChanged, tap, type Observable } from 'rxjs';
+import { EMPTY, catchError, concat, defer, distinctUntilChanged, ignoreElements, take, tap, type Observable } from 'rxjs';
 import type { ApiEnv } from '../core/env';
 import type { Layer } from '../core/layer';
 import { originOf } from '../core/url';
@@ -43,6 +43,15 @@ export interface CacheLayerDeps {
   readonly partition: () => string;
   /** Emits on login, logout and account switch; every entry of any other partition is purged. */
   readonly partitionChanges$?: Observable<string>;
+  /**
+   * Whether {@link partition} can be trusted yet, asked at the start of each GET/HEAD: `undefined`
+   * when it can (the hot path: nothing is subscribed, a memory hit stays synchronous), else an
+   * Observable whose first emission means it can (e.g. an async token store has loaded). The read
+   * then waits for it, and only then reads the partition and looks up. Completing without a value,
+   * or failing, counts as ready too: the read proceeds under whatever partition is current.
+   * Without it, a cold start would look up (and store) under `'anonymous'` until the session loads.
+   */
+  readonly whenReady?: () => Observable<unknown> | undefined;
 }
 
 /**
@@ -54,11 +63,17 @@ export interface CacheLayerDeps {
  * - POST, PUT, PATCH, DELETE (any unsafe method) answered with a non-error status invalidate the
  *   target URI and same-origin Location / Content-Location (§4.4).
  * - stale-while-revalidate and `cache-and-network` emit the stored response, then the network's
- *   if it changed; the Observable stays cold, and unsubscribing cancels the revalidation.
+ *   only if its body changed: a 304, or a 200 whose status and body are deep-equal to the stored
+ *   ones (JSON data; binary bodies always count as changed), refreshes the entry and emits nothing
+ *   more. The Observable stays cold. Unsubscribing cancels a `cache-and-network` request, but not
+ *   a stale-while-revalidate revalidation: that is the cache's own work (RFC 5861 §3) and runs to
+ *   its end, so the next read is fresh even when the caller left after the stale value.
+ * - With {@link CacheLayerDeps.whenReady}, a read first waits until the partition is known.
  *
  * ```
  * fresh hit:               (h|)
- * stale-while-revalidate:  h----n|     (h stale: true; n only if the body changed, else h--|)
+ * stale-while-revalidate:  h----n|     (h stale: true; n only if the body changed, else h----|)
+ * cache-and-network:       h----n|     (n only if the body changed, else h----|)
  * stale, conditional:      -----h|     (304: stored body, headers refreshed)
  * network failure:         -----s|     (s stale: true, 'stale-served', unless must-revalidate)
  * ```
@@ -67,6 +82,7 @@ export interface CacheLayerDeps {
  * const { layer, cache } = createCacheLayer({ store: 'localforage', ttl: { defaultMs: 60_000 } }, env, {
  *   partition: () => tokens.subject() ?? 'anonymous',
  *   partitionChanges$: tokens.subject$,
+ *   whenReady: () => (tokens.loaded ? undefined : tokens.loaded$),
  * });
  * const handler = chain([layer, authLayer, retryLayer], transport);
  */
@@ -82,7 +98,11 @@ export function createCacheLayer(config: CacheConfig | undefined, env: ApiEnv, d
   });
 
   const layer: Layer = (req, next) => {
-    if (req.method === 'GET' || req.method === 'HEAD') return hasAppConditionals(req.headers) ? next(req) : cacheRead(ctx, req, next);
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      if (hasAppConditionals(req.headers)) return next(req);
+      const ready = deps.whenReady?.();
+      return ready === undefined ? cacheRead(ctx, req, next) : afterReady(ready, () => cacheRead(ctx, req, next));
+    }
     if (isSafeMethod(req.method)) return next(req);
     return next(req).pipe(tap((res) => invalidateAfterUnsafe(tiers, deps.partition(), req, res)));
   };
@@ -99,6 +119,18 @@ export function createCacheLayer(config: CacheConfig | undefined, env: ApiEnv, d
     flush: () => tiers.flush(),
   };
   return { layer, cache };
+}
+
+/** `read()` once `ready` first emits (or ends): the partition is read only then. */
+function afterReady(ready: Observable<unknown>, read: () => Observable<ApiResponse>): Observable<ApiResponse> {
+  return concat(
+    ready.pipe(
+      take(1),
+      ignoreElements(),
+      catchError(() => EMPTY),
+    ),
+    defer(read),
+  );
 }
 
 function createTiers(config: ResolvedCacheConfig, env: ApiEnv): TwoTierCache {

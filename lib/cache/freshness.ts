@@ -133,6 +133,29 @@ export interface ResponseTiming {
 }
 
 /**
+ * What a transport may add to the response (or `HttpError`) it emits: when it sent the request
+ * that produced it, on `env.scheduler`'s clock. RFC 9111 §4.2.3's request_time is that moment,
+ * the final attempt's: waits before it (auth, retry backoff) are not response delay. The cache
+ * reads it duck-typed; without it, it takes the moment its own network leg started.
+ *
+ * @example
+ * return { status, headers, body, url, fromCache: false, stale: false, requestTime: startedAt };
+ */
+export interface RequestTimed {
+  readonly requestTime?: number;
+}
+
+/**
+ * The request_time of a response: its {@link RequestTimed} stamp when it lies within the cache's
+ * own span of the request (`legStart` to `responseTime`; anything else is another clock), else
+ * `legStart`.
+ */
+export function requestTimeOf(response: unknown, legStart: number, responseTime: number): number {
+  const stamp = typeof response === 'object' && response !== null ? (response as RequestTimed).requestTime : undefined;
+  return typeof stamp === 'number' && stamp >= legStart && stamp <= responseTime ? stamp : legStart;
+}
+
+/**
  * RFC 9111 §4.2.3:
  *   apparent_age = max(0, response_time - date_value)
  *   corrected_age_value = age_value + (response_time - request_time)

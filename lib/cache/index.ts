@@ -11,3 +11,4 @@ export { createMemoryCacheStore } from './memory.cache-store';
 export { createLocalforageCacheStore } from './localforage.cache-store';
 export { isQuotaError } from './cache-store';
 export type { CacheStore } from './cache-store';
+export type { RequestTimed } from './freshness';

@@ -9,7 +9,9 @@ import { isQuotaError, type CacheStore } from './cache-store';
  * order) so that bounds, sweeping and "is it there at all?" never read the entries themselves.
  *
  * - Every mutation goes through one queue (`concatMap`), so a removal can never be overtaken by
- *   an older write, whatever the driver's own ordering.
+ *   an older write, whatever the driver's own ordering. Removals also drop index records at once,
+ *   so reads and {@link PersistentTier.knownAbsent} see them before their job runs; a write that
+ *   finds its entry removed when it completes removes it from the store again.
  * - Writes are deferred: {@link PersistentTier.write} only records the entry as pending and
  *   schedules a drain on `env.scheduler` (after the response is delivered; marble tests control it).
  *   A pending entry answers reads until it is written.
@@ -161,8 +163,12 @@ export function createPersistentTier(options: PersistentTierOptions): Persistent
       return completes(store.set(key, job.entry)).pipe(
         catchError((error: unknown) => recoverWrite(key, job, error)),
         mergeMap((stored) => {
-          // A removal or a newer write since this one started wins: it is queued behind us.
-          if (pending.get(key) !== job) return EMPTY;
+          const current = pending.get(key);
+          // A newer write since this one started wins: it is queued behind us.
+          if (current !== undefined && current !== job) return EMPTY;
+          // Removed while being written (remove, removeWhere, clear): the value may be in the store
+          // already, and no index record names it; take it out, or a restart would adopt it.
+          if (current === undefined) return stored ? removeFromStore(key) : EMPTY;
           pending.delete(key);
           if (!stored) return EMPTY;
           setRecord(key, { size: job.entry.size, expiresAt: job.expiresAt });
@@ -328,22 +334,32 @@ export function createPersistentTier(options: PersistentTierOptions): Persistent
     removeWhere(predicate) {
       for (const key of [...pending.keys()]) if (predicate(key)) pending.delete(key);
       if (state === 'disabled') return of(undefined);
+      // Dropped from the index at once (as remove() does), so a read finishing before the job
+      // runs finds no record and reports a miss.
+      const victims = [...index.keys()].filter(predicate);
+      victims.forEach(dropRecord);
+      const starting = state === 'starting';
       return enqueue(
         defer(() => {
-          const victims = [...index.keys()].filter(predicate);
-          victims.forEach(dropRecord);
-          return concat(...victims.map(removeFromStore), writeIndex());
+          // Indexed since by startup: those go too. (Once ready, a record added since is a newer write.)
+          const late = starting ? [...index.keys()].filter(predicate) : [];
+          late.forEach(dropRecord);
+          return concat(...[...victims, ...late].map(removeFromStore), writeIndex());
         }),
       );
     },
     clear() {
       pending.clear();
       if (state === 'disabled') return of(undefined);
+      const dropIndex = (): void => {
+        index.clear();
+        bytes = 0;
+        indexDirty = false;
+      };
+      dropIndex(); // at once, as removeWhere()
       return enqueue(
         defer(() => {
-          index.clear();
-          bytes = 0;
-          indexDirty = false;
+          dropIndex(); // again: startup may have indexed entries since
           return store.clear().pipe(
             ignoreElements(),
             catchError((error: unknown) => {

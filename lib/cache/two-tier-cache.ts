@@ -1,4 +1,4 @@
-import { finalize, map, of, share, type Observable } from 'rxjs';
+import { defer, finalize, map, of, share, type Observable } from 'rxjs';
 import type { ApiEnv } from '../core/env';
 import type { CacheEntry, StoredResponse } from './cache-entry';
 import { createLru, type LruBounds } from './lru';
@@ -14,7 +14,9 @@ export const CONSULT_PERSISTENT: unique symbol = Symbol('consult-persistent');
  *   its index does not hold the key), or "ask the persistent tier". A memory hit therefore never
  *   leaves the current call stack.
  * - {@link load} reads through: concurrent loads of one key share one read, and what is read is
- *   validated, hydrated and promoted into memory.
+ *   validated, hydrated and promoted into memory, unless the key changed while it was read: removed
+ *   (`remove`, or any `removeWhere` / `clear`) makes the read a miss, and a newer `set` wins (the
+ *   read answers with it). So an invalidation or a logout is never undone by a read in flight.
  * - {@link set} writes memory now and hands the entry to the persistent tier, which writes it
  *   later on the scheduler (never on the response's critical path).
  * - Entries past `expiresAt` are swept when met (here and in the persistent index), and at startup.
@@ -41,11 +43,33 @@ export function createTwoTierCache(options: TwoTierOptions): TwoTierCache {
   const { persistent, env } = options;
   const memory = createLru<StoredResponse>(options.memory, (stored) => stored.entry.size);
   const loading = new Map<string, Observable<StoredResponse | undefined>>();
+  // Keys being read from the persistent tier (at most one read each), and whether each was removed
+  // or rewritten since its read started; `removeWhere` and `clear` bump `generation` instead.
+  const reading = new Map<string, { changed: boolean }>();
+  let generation = 0;
+  const touched = (key: string): void => {
+    const read = reading.get(key);
+    if (read) read.changed = true;
+  };
 
   const remove = (key: string): void => {
+    touched(key);
     memory.delete(key);
     persistent?.remove(key);
   };
+
+  /** A persistent read of `key`, promoted when it ends if nothing changed the key meanwhile. */
+  const readThrough = (tier: PersistentTier, key: string): Observable<StoredResponse | undefined> =>
+    defer(() => {
+      const read = { changed: false };
+      const startedIn = generation;
+      reading.set(key, read);
+      return tier.read(key).pipe(
+        // Changed meanwhile: memory holds the newer state (the newer entry, or nothing).
+        map((entry) => (read.changed || generation !== startedIn ? memory.peek(key) : promote(key, entry))),
+        finalize(() => reading.get(key) === read && reading.delete(key)),
+      );
+    });
 
   const promote = (key: string, entry: CacheEntry | undefined): StoredResponse | undefined => {
     if (!entry) return undefined;
@@ -79,8 +103,7 @@ export function createTwoTierCache(options: TwoTierOptions): TwoTierCache {
       if (!persistent) return of(undefined);
       let shared = loading.get(key);
       if (!shared) {
-        shared = persistent.read(key).pipe(
-          map((entry) => promote(key, entry)),
+        shared = readThrough(persistent, key).pipe(
           finalize(() => loading.delete(key)),
           share(),
         );
@@ -89,15 +112,18 @@ export function createTwoTierCache(options: TwoTierOptions): TwoTierCache {
       return shared;
     },
     set(key, stored) {
+      touched(key);
       memory.set(key, stored);
       persistent?.write(key, stored.entry, stored.expiresAt);
     },
     remove,
     removeWhere(predicate) {
+      generation++;
       for (const key of memory.keys()) if (predicate(key)) memory.delete(key);
       return persistent ? persistent.removeWhere(predicate) : of(undefined);
     },
     clear() {
+      generation++;
       memory.clear();
       return persistent ? persistent.clear() : of(undefined);
     },

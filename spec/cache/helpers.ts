@@ -9,7 +9,7 @@ import { chain, type Handler } from '../../lib/core/layer';
 import type { ApiRequest, HttpMethod } from '../../lib/core/request';
 import type { ApiResponse } from '../../lib/core/response';
 import { CACHE_TTL, FETCH_POLICY, type CacheConfig, type FetchPolicy } from '../../lib/cache/cache-config';
-import { createCacheLayer, type CacheControls } from '../../lib/cache/cache.layer';
+import { createCacheLayer, type CacheControls, type CacheLayerDeps } from '../../lib/cache/cache.layer';
 import { httpDate } from '../../lib/cache/freshness';
 import { createApiClient } from '../../lib/client';
 import { createTestScheduler } from '../helpers/marbles';
@@ -44,7 +44,7 @@ export interface ReadResult {
 
 /**
  * A cache layer in front of a fake backend, on a TestScheduler clock used outside `run()`:
- * `advance(ms)` moves virtual time (and runs what is scheduled); requests reaching the backend
+ * `advance(ms)` moves virtual time (and runs what is due by then); requests reaching the backend
  * are recorded; replies are queued with `respond()` and served in order.
  */
 export interface CacheHarness {
@@ -69,6 +69,8 @@ export function createCacheHarness(
   options: {
     partition?: string;
     partitionChanges$?: Observable<string>;
+    /** Passed on as {@link CacheLayerDeps.whenReady} (the session's "tokens loaded"). */
+    whenReady?: () => Observable<unknown> | undefined;
     rx?: TestScheduler;
     /** `'client'`: the reads go through the real `createApiClient` (every layer, no retry) instead of the cache layer alone. */
     through?: 'layer' | 'client';
@@ -106,6 +108,7 @@ export function createCacheHarness(
     const { layer, cache } = createCacheLayer(config, env, {
       partition: () => partition,
       ...(options.partitionChanges$ ? { partitionChanges$: options.partitionChanges$ } : {}),
+      ...(options.whenReady ? { whenReady: options.whenReady } : {}),
     });
     controls = cache;
     handler = chain([layer], backend);
@@ -132,8 +135,16 @@ export function createCacheHarness(
       return result;
     },
     advance(ms) {
+      // Runs only what is due by then (a write or read taking longer stays in progress).
+      const until = rx.now() + ms;
+      const maxFrames = rx.maxFrames;
       rx.schedule(() => undefined, ms);
-      rx.flush();
+      rx.maxFrames = Math.min(maxFrames, until);
+      try {
+        rx.flush();
+      } finally {
+        rx.maxFrames = maxFrames;
+      }
     },
     now: () => rx.now(),
     date: (offsetMs = 0) => httpDate(rx.now() + offsetMs),

@@ -1,6 +1,9 @@
 import 'fake-indexeddb/auto';
 import localforage from 'localforage';
-import { lastValueFrom, of, type Observable } from 'rxjs';
+import { Observable, Subject, lastValueFrom, of, throwError } from 'rxjs';
+import { NetworkError } from '../../lib/core/errors';
+import type { CacheStore } from '../../lib/cache/cache-store';
+import { INDEX_KEY } from '../../lib/cache/persistent-tier';
 import { RequestContext } from '../../lib/core/context';
 import { createEnv } from '../../lib/core/env';
 import type { ClientEvent } from '../../lib/core/events';
@@ -16,16 +19,27 @@ import { createLocalforageCacheStore } from '../../lib/cache/localforage.cache-s
 const URL = 'https://api.example.com/items/1';
 const request: ApiRequest = { method: 'GET', url: URL, headers: {}, responseType: 'auto', context: RequestContext.empty() };
 
-function app(name: string) {
+interface AppOptions {
+  readonly partition?: () => string;
+  readonly whenReady?: () => Observable<unknown> | undefined;
+  readonly offline?: boolean;
+  readonly store?: CacheStore;
+}
+
+function app(name: string, options: AppOptions = {}) {
   const { env, events$ } = createEnv();
   const events: ClientEvent[] = [];
   events$.subscribe((e) => events.push(e));
   const sent: ApiRequest[] = [];
   const backend: Handler = (req) => {
     sent.push(req);
+    if (options.offline) return throwError(() => new NetworkError(req, 'not-sent', { detail: 'offline' }));
     return of({ status: 200, headers: { 'cache-control': 'max-age=600', etag: '"v1"' }, body: { id: 1, name: 'from network' }, url: URL, fromCache: false, stale: false });
   };
-  const { layer, cache } = createCacheLayer({ store: 'localforage', name }, env, { partition: () => 'user-a' });
+  const { layer, cache } = createCacheLayer({ store: options.store ?? 'localforage', name }, env, {
+    partition: options.partition ?? (() => 'user-a'),
+    ...(options.whenReady ? { whenReady: options.whenReady } : {}),
+  });
   const get = (): Observable<ApiResponse> => chain([layer], backend)(request);
   return { get, cache, events, sent };
 }
@@ -67,6 +81,48 @@ describe('createLocalforageCacheStore (fake-indexeddb)', () => {
     expect(res.fromCache).toBe(false);
     expect(second.sent).toHaveLength(1);
     expect(second.events).toContainEqual(expect.objectContaining({ type: 'cache-error', operation: 'read' }));
+  });
+
+  it('serves the stored entry on an offline cold start, once the session has loaded its user', async () => {
+    const first = app('cold-start');
+    await lastValueFrom(first.get());
+    await lastValueFrom(first.cache.flush());
+
+    let partition = 'anonymous';
+    const loaded$ = new Subject<void>();
+    const second = app('cold-start', { offline: true, partition: () => partition, whenReady: () => (partition === 'anonymous' ? loaded$ : undefined) });
+    const hit = lastValueFrom(second.get());
+    setTimeout(() => {
+      partition = 'user-a'; // the token store answered
+      loaded$.next();
+    }, 5);
+    expect(await hit).toMatchObject({ fromCache: true, body: { id: 1, name: 'from network' } });
+    expect(second.sent).toEqual([]);
+  });
+
+  it('does not bring back after a restart an entry invalidated while it was being written', async () => {
+    const inner = createLocalforageCacheStore({ name: 'invalidated-mid-write' });
+    let duringWrite: (() => void) | undefined;
+    const store: CacheStore = {
+      ...inner,
+      // The driver has the value; its transaction has not completed yet.
+      set: (key, value) =>
+        new Observable<void>((subscriber) => {
+          const writing = inner.set(key, value).subscribe(subscriber);
+          if (key !== INDEX_KEY) duringWrite?.();
+          duringWrite = undefined;
+          return writing;
+        }),
+    };
+    const first = app('invalidated-mid-write', { store });
+    duringWrite = () => first.cache.invalidate('/items').subscribe();
+    await lastValueFrom(first.get());
+    await lastValueFrom(first.cache.flush());
+    expect(duringWrite).toBeUndefined();
+
+    const second = app('invalidated-mid-write');
+    expect((await lastValueFrom(second.get())).fromCache).toBe(false);
+    expect(second.sent).toHaveLength(1);
   });
 
   it('clear() wipes the database', async () => {

@@ -1,4 +1,5 @@
-import { BehaviorSubject, map, timer } from 'rxjs';
+import { AsyncSubject, BehaviorSubject, map, timer } from 'rxjs';
+import { NetworkError } from '../../lib/core/errors';
 import { createMemoryCacheStore } from '../../lib/cache/memory.cache-store';
 import { INDEX_KEY } from '../../lib/cache/persistent-tier';
 import { URL_A, createCacheHarness, expectFullyCached, expectNotCached, prime } from './helpers';
@@ -38,6 +39,29 @@ describe('user partitions', () => {
     h.advance(0);
     const again = createCacheHarness({ store }, { rx: h.rx, partitionChanges$: new BehaviorSubject('user-a') });
     expectFullyCached(again, URL_A);
+  });
+
+  it("serves the signed-in user's stored entries on an offline cold start, once the session has loaded", () => {
+    const store = createMemoryCacheStore();
+    const h = createCacheHarness({ store });
+    prime(h, URL_A, fresh);
+    h.advance(0);
+
+    // Restart: the token store answers later; until then the session says 'anonymous'.
+    const loaded = new AsyncSubject<void>();
+    let ready = false;
+    loaded.subscribe({ complete: () => (ready = true) });
+    const again = createCacheHarness({ store }, { rx: h.rx, partition: 'anonymous', whenReady: () => (ready ? undefined : loaded) });
+    again.respond(new NetworkError({ method: 'GET', url: URL_A }, 'not-sent', { detail: 'offline' }));
+    const first = again.read(URL_A);
+    expect(first.values).toEqual([]);
+    again.setPartition('user-a');
+    loaded.next();
+    loaded.complete();
+    expect(first.error).toBeUndefined();
+    expect(first.values.map((v) => [v.body, v.fromCache])).toEqual([['A', true]]);
+    expect(again.requests).toEqual([]);
+    expect(again.events).toContainEqual(expect.objectContaining({ type: 'cache-hit', tier: 'persistent' }));
   });
 
   it('never stores Authorization or a token, even when the response varies on it', () => {

@@ -1,48 +1,14 @@
-import { defer, delay, throwError } from 'rxjs';
-import type { TestScheduler } from 'rxjs/testing';
+import { throwError } from 'rxjs';
 import type { CacheStore } from '../../lib/cache/cache-store';
 import { cacheKey } from '../../lib/cache/cache-key';
 import { INDEX_KEY } from '../../lib/cache/persistent-tier';
-import { createMemoryCacheStore } from '../../lib/cache/memory.cache-store';
 import type { CacheConfig } from '../../lib/cache/cache-config';
+import { spyStore } from './spy-store';
 import { SECOND, URL_A, createCacheHarness, expectFullyCached, expectNotCached, prime, summary, type CacheHarness } from './helpers';
 
 const KEY_A = cacheKey('user-a', 'GET', URL_A);
 const url = (n: number): string => `https://api.example.com/items/${n}`;
 const fresh = { 'cache-control': 'max-age=600' };
-
-/** A synchronous store whose calls are counted, and whose writes can be made to fail. */
-function spyStore(inner = createMemoryCacheStore()) {
-  const calls = { get: 0, set: 0 };
-  let failSets: number | 'always' = 0;
-  let getDelay: { ms: number; rx: TestScheduler } | undefined;
-  const quota = (): Error => Object.assign(new Error('quota'), { name: 'QuotaExceededError' });
-  const store: CacheStore = {
-    get: (key) => {
-      calls.get++;
-      return getDelay ? inner.get(key).pipe(delay(getDelay.ms, getDelay.rx)) : inner.get(key);
-    },
-    set: (key, value) =>
-      defer(() => {
-        calls.set++;
-        if (failSets === 'always' || failSets > 0) {
-          if (failSets !== 'always') failSets--;
-          return throwError(quota);
-        }
-        return inner.set(key, value);
-      }),
-    remove: (key) => inner.remove(key),
-    keys: () => inner.keys(),
-    clear: () => inner.clear(),
-  };
-  return {
-    store,
-    calls,
-    entries: inner.entries as Map<string, unknown>,
-    failNextSets: (n: number | 'always') => void (failSets = n),
-    delayGets: (ms: number, rx: TestScheduler) => void (getDelay = { ms, rx }),
-  };
-}
 
 /** A second layer instance on the same store and clock: an app restart. */
 function restart(h: CacheHarness, config: CacheConfig): CacheHarness {
@@ -93,7 +59,7 @@ describe('the persistent tier', () => {
     const gets = spy.calls.get;
     const first = again.read(URL_A);
     const second = again.read(URL_A);
-    again.advance(10);
+    again.advance(20); // startup's index read, then the entry's
     expect(spy.calls.get - gets).toBe(1);
     expect([...first.values, ...second.values].map(summary)).toEqual(['A:cache:fresh', 'A:cache:fresh']);
   });
