@@ -69,6 +69,8 @@ export function createApiClient(config: ApiClientConfig): ApiClient {
       : createCacheLayer(config.cache, env, {
           partition: () => auth?.session.userPartition() ?? 'anonymous',
           partitionChanges$: auth?.session.partition$ ?? EMPTY,
+          // Until an async token store has loaded, the partition is not known yet.
+          whenReady: auth?.whenReady,
         });
 
   // The one place that knows the order of the layers, and why:
@@ -85,7 +87,7 @@ export function createApiClient(config: ApiClientConfig): ApiClient {
   // Each stage runs inside `defer` (see `chain`), so a replay re-runs every stage below it.
   const layers: Layer[] = [
     ...(config.layers?.outer ?? []),
-    ...(config.dedupe === false ? [] : [dedupeLayer(env)]),
+    ...(config.dedupe === false ? [] : [dedupeLayer(env, { sessionKey: auth?.sessionKey })]),
     ...(cache ? [cache.layer] : []),
     ...(config.layers?.network ?? []),
     ...(auth ? [auth.layer] : []),

@@ -41,8 +41,8 @@ export interface AuthSetup {
  * | a refresh is running                             | waits for it, then goes with the new token               |
  * | JWT `exp` within `refreshSkewMs`, can refresh    | joins the refresh first: no expired token is sent        |
  * | no token                                         | goes without one (public endpoints work logged out)      |
- * | challenge, sent in an earlier session            | `AuthError('unauthorized')`: never re-sent with the next user's token |
- * | waiting for a refresh, and another user logs in  | `AuthError('unauthorized')` at once (after a logout: once the refresh answers) |
+ * | challenge, sent in an earlier session            | `AuthError('session-changed')`: never re-sent with the next user's token |
+ * | waiting for a refresh, and another user logs in  | `AuthError('session-changed')` at once (after a logout: once the refresh answers) |
  * | challenge, sent with an older token than now     | replayed with the current one, no refresh (`token-replayed`) |
  * | challenge, sent with the current token           | joins the one shared refresh, re-sent once               |
  * | challenge, and no refresh token or function      | `AuthError('missing-credential')`, session ended         |
@@ -117,7 +117,7 @@ function authorizer(
 
   /** The request's session has ended (logout, account switch): it is not the next session's to send. */
   const sessionChanged = (req: ApiRequest, cause?: unknown): Observable<never> =>
-    throwError(() => new AuthError(req, 'unauthorized', cause === undefined ? undefined : { cause }));
+    throwError(() => new AuthError(req, 'session-changed', cause === undefined ? undefined : { cause }));
 
   /** Sends with the token current at subscribe time, and handles the challenge that may come back. */
   const send = (req: ApiRequest, next: Handler, attempt: Attempt): Observable<ApiResponse> => {
@@ -135,7 +135,7 @@ function authorizer(
       // (A logout or a failed refresh leaves the refresh to answer: `send` then refuses, or the
       // refresh's own error says why.)
       takeUntil(session.states$.pipe(filter((s) => s.generation !== attempt.generation && s.tokens !== null))),
-      throwIfEmpty(() => new AuthError(req, 'unauthorized')),
+      throwIfEmpty(() => new AuthError(req, 'session-changed')),
       switchMap(() => send(req, next, attempt)),
     );
   };

@@ -138,7 +138,12 @@ export type AuthErrorReason =
   /** More refreshes than the refresh window allows: a loop was stopped. */
   | 'excessive-refresh'
   /** The server still answered 401 after a refresh and one replay. */
-  | 'unauthorized';
+  | 'unauthorized'
+  /**
+   * The session the request belonged to ended while it was in flight (logout, account switch):
+   * it is not re-sent with the next user's token.
+   */
+  | 'session-changed';
 
 /** The session ended or cannot be established; tokens have been cleared where `reason` says so. */
 export class AuthError extends ApiError {

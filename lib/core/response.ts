@@ -11,6 +11,12 @@ export interface ApiResponse<T = unknown> {
   readonly fromCache: boolean;
   /** True when the body is served past its freshness (stale-while-revalidate, stale-if-error, offline). */
   readonly stale: boolean;
+  /**
+   * When the attempt that got this response went out, on the client's clock (set by the
+   * transport). The cache measures a response's age from it (RFC 9111 §4.2.3 request_time), so
+   * backoff waits before the final attempt never make a fresh answer look old.
+   */
+  readonly requestTime?: number;
 }
 
 export function isSuccessStatus(status: number): boolean {

@@ -105,7 +105,7 @@ export function fetchTransport(env: ApiEnv, config: FetchTransportConfig = {}): 
 
       pending.then(
         (res) =>
-          readResponse(req, res).then((response) => {
+          readResponse(req, res, startedAt).then((response) => {
             if (!settle()) return;
             env.emit({ type: 'response', method: req.method, url: req.url, status: response.status, durationMs: env.scheduler.now() - startedAt });
             if (response instanceof HttpError) {
@@ -157,7 +157,7 @@ function findInvalidHeader(headers: Readonly<Record<string, string>>): string | 
 }
 
 /** Reads status, headers and body. Resolves with the response, or with an HttpError for non-2xx; rejects with typed errors. */
-async function readResponse(req: ApiRequest, res: FetchResponseLike): Promise<ApiResponse | HttpError> {
+async function readResponse(req: ApiRequest, res: FetchResponseLike, requestTime: number): Promise<ApiResponse | HttpError> {
   const headers = headerMapFromFetch(res.headers);
   const contentType = headers['content-type'];
   const ok = (res.status >= 200 && res.status < 300) || res.status === 304;
@@ -177,5 +177,5 @@ async function readResponse(req: ApiRequest, res: FetchResponseLike): Promise<Ap
     }
     body = typeof raw === 'string' ? decodeTextBody(req, raw, contentType) : raw;
   }
-  return { status: res.status, headers, body, url: res.url || req.url, fromCache: false, stale: false };
+  return { status: res.status, headers, body, url: res.url || req.url, fromCache: false, stale: false, requestTime };
 }

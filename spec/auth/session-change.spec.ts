@@ -25,13 +25,13 @@ function respondWith(cold: TestScheduler['createColdObservable'], delay = '---#'
 }
 
 describe('a 401 for a request sent in an earlier session', () => {
-  it('fails with AuthError(unauthorized) after an account switch, without refreshing or re-sending it with the new user’s token', () => {
+  it('fails with AuthError(session-changed) after an account switch, without refreshing or re-sending it with the new user’s token', () => {
     const rx = createTestScheduler();
     let outcome: unknown;
     rx.run(({ cold, expectObservable, expectSubscriptions, flush }) => {
       const refresh = cold('-(t|)', { t: A2 });
       const { handler, backend, session, events } = authHarness(rx, respondWith(cold), { initial: A, refresh: () => refresh });
-      expectObservable(handler(get('/a'))).toBe('---#', undefined, new AuthError(get('/a'), 'unauthorized'));
+      expectObservable(handler(get('/a'))).toBe('---#', undefined, new AuthError(get('/a'), 'session-changed'));
       rx.schedule(() => session.setTokens(B), 1);
       expectObservable(at(rx, 2, () => handler(get('/b')))).toBe('---(r|)', { r });
       expectSubscriptions(refresh.subscriptions).toBe([]);
@@ -41,13 +41,13 @@ describe('a 401 for a request sent in an earlier session', () => {
     expect(outcome).toEqual({ sent: ['/a OPAQUE-A', '/b OPAQUE-B'], tokens: B, events: [] });
   });
 
-  it('fails with AuthError(unauthorized) after a logout, without refreshing', () => {
+  it('fails with AuthError(session-changed) after a logout, without refreshing', () => {
     const rx = createTestScheduler();
     let outcome: unknown;
     rx.run(({ cold, expectObservable, expectSubscriptions, flush }) => {
       const refresh = cold('-(t|)', { t: A2 });
       const { handler, backend, session, events, ended } = authHarness(rx, respondWith(cold), { initial: A, refresh: () => refresh });
-      expectObservable(handler(get('/a'))).toBe('---#', undefined, new AuthError(get('/a'), 'unauthorized'));
+      expectObservable(handler(get('/a'))).toBe('---#', undefined, new AuthError(get('/a'), 'session-changed'));
       rx.schedule(() => session.logout(), 1);
       expectSubscriptions(refresh.subscriptions).toBe([]);
       flush();
@@ -70,13 +70,13 @@ describe('a 401 for a request sent in an earlier session', () => {
 });
 
 describe('a request waiting for a refresh when the session changes', () => {
-  it('fails with AuthError(unauthorized) as soon as another user logs in, and the old refresh leaves the new session alone', () => {
+  it('fails with AuthError(session-changed) as soon as another user logs in, and the old refresh leaves the new session alone', () => {
     const rx = createTestScheduler();
     let outcome: unknown;
     rx.run(({ cold, expectObservable, flush }) => {
       const { handler, backend, session } = authHarness(rx, respondWith(cold, '-#'), { initial: A, refresh: () => cold('----(t|)', { t: A2 }) });
       // 401 at 1, joins the refresh (1 → 5); B logs in at 2.
-      expectObservable(handler(get('/a'))).toBe('--#', undefined, new AuthError(get('/a'), 'unauthorized'));
+      expectObservable(handler(get('/a'))).toBe('--#', undefined, new AuthError(get('/a'), 'session-changed'));
       rx.schedule(() => session.setTokens(B), 2);
       flush();
       outcome = { sent: backend.tokensSent(), tokens: session.currentTokens() };
@@ -84,12 +84,12 @@ describe('a request waiting for a refresh when the session changes', () => {
     expect(outcome).toEqual({ sent: ['OPAQUE-A'], tokens: B });
   });
 
-  it('fails with AuthError(unauthorized) once the refresh answers after a logout, without sending the refreshed token', () => {
+  it('fails with AuthError(session-changed) once the refresh answers after a logout, without sending the refreshed token', () => {
     const rx = createTestScheduler();
     let outcome: unknown;
     rx.run(({ cold, expectObservable, flush }) => {
       const { handler, backend, session } = authHarness(rx, respondWith(cold, '-#'), { initial: A, refresh: () => cold('---(t|)', { t: A2 }) });
-      expectObservable(handler(get('/a'))).toBe('----#', undefined, new AuthError(get('/a'), 'unauthorized'));
+      expectObservable(handler(get('/a'))).toBe('----#', undefined, new AuthError(get('/a'), 'session-changed'));
       rx.schedule(() => session.logout(), 2);
       flush();
       outcome = { sent: backend.tokensSent(), tokens: session.currentTokens() };
@@ -103,7 +103,7 @@ describe('a request waiting for a refresh when the session changes', () => {
     rx.run(({ cold, expectObservable, flush }) => {
       const expiring = { accessToken: unsignedJwt({ sub: 'alice', exp: 0 }), refreshToken: 'REFRESH-A' };
       const { handler, backend, session } = authHarness(rx, respondWith(cold), { initial: expiring, refresh: () => cold('---(t|)', { t: A2 }) });
-      expectObservable(handler(get('/a'))).toBe('-#', undefined, new AuthError(get('/a'), 'unauthorized'));
+      expectObservable(handler(get('/a'))).toBe('-#', undefined, new AuthError(get('/a'), 'session-changed'));
       rx.schedule(() => session.setTokens(B), 1);
       flush();
       outcome = { sent: backend.tokensSent(), tokens: session.currentTokens() };
