@@ -6,7 +6,7 @@
  * | folder                                      | may import          |
  * |---------------------------------------------|---------------------|
  * | core/                                       | rxjs                |
- * | dedupe/, cache/, auth/, retry/, transport/  | core/               |
+ * | dedupe/, cache/, auth/, retry/, transport/  | core/ (cache/ also store/deep-equal, a pure helper) |
  * | store/                                      | rxjs only           |
  * | graphql/                                    | core/, store/       |
  * | client.ts                                   | everything: it composes the layers |
