@@ -1,9 +1,10 @@
-import { Observable, type Subscription } from 'rxjs';
+import { Observable } from 'rxjs';
 import { BYPASS_PLATFORM_CACHE } from '../core/context-tokens';
 import type { ApiEnv } from '../core/env';
 import { HttpError, NetworkError, RequestError, TimeoutError } from '../core/errors';
 import { headerMapFromFetch } from '../core/headers';
 import type { Handler } from '../core/layer';
+import { scheduleOnce, type CancelScheduled } from '../core/schedule-once';
 import type { ApiRequest } from '../core/request';
 import type { ApiResponse } from '../core/response';
 import type { FetchInit, FetchLike, FetchResponseLike } from './fetch-like';
@@ -60,12 +61,12 @@ export function fetchTransport(env: ApiEnv, config: FetchTransportConfig = {}): 
       const timeoutMs = req.timeoutMs ?? defaultTimeoutMs;
       const startedAt = env.scheduler.now();
       let settled = false;
-      let timer: Subscription | undefined;
+      let cancelTimer: CancelScheduled | undefined;
 
       const settle = (): boolean => {
         if (settled) return false;
         settled = true;
-        timer?.unsubscribe();
+        cancelTimer?.();
         return true;
       };
       const fail = (error: unknown): void => {
@@ -86,11 +87,11 @@ export function fetchTransport(env: ApiEnv, config: FetchTransportConfig = {}): 
       }
 
       if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
-        timer = env.scheduler.schedule(() => {
+        cancelTimer = scheduleOnce(env.scheduler, timeoutMs, () => {
           if (!settle()) return;
           controller.abort();
           subscriber.error(surfaceUnknownOutcome(req, new TimeoutError(req, timeoutMs)));
-        }, timeoutMs);
+        });
       }
 
       env.emit({ type: 'request-start', method: req.method, url: req.url });
