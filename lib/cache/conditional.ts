@@ -7,7 +7,11 @@ import type { ApiRequest } from '../core/request';
 const APP_CONDITIONALS = ['if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'if-range', 'range'] as const;
 
 export function hasAppConditionals(headers: HeaderMap): boolean {
-  for (const name of APP_CONDITIONALS) if (headers[name] !== undefined) return true;
+  // Most reads carry no headers at all at this point (auth adds its own below the cache).
+  for (const _ in headers) {
+    for (const name of APP_CONDITIONALS) if (headers[name] !== undefined) return true;
+    return false;
+  }
   return false;
 }
 

@@ -49,9 +49,14 @@ export function dedupeLayer(env: ApiEnv, deps: DedupeDeps = {}): Layer {
 
   return (req, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next(req);
-    const key = dedupeKey(req, contextKey(req.context), deps.sessionKey?.() ?? '');
     return new Observable<ApiResponse>((subscriber) => {
-      const running = inFlight.get(key);
+      // The key is built only when needed: to look for a running twin (none when nothing is in
+      // flight) or to register an execution still running after subscribe. A memory cache hit
+      // with nothing in flight never builds it. Nothing can change the session in between: all
+      // of this happens synchronously within this subscribe.
+      let key: string | undefined;
+      const keyOf = (): string => (key ??= dedupeKey(req, contextKey(req.context), deps.sessionKey?.() ?? ''));
+      const running = inFlight.size === 0 ? undefined : inFlight.get(keyOf());
       if (running) {
         env.emit({ type: 'deduplicated', method: req.method, url: req.url });
         return running.join(subscriber);
@@ -59,9 +64,9 @@ export function dedupeLayer(env: ApiEnv, deps: DedupeDeps = {}): Layer {
       return startSharedExecution(
         next(req),
         subscriber,
-        (execution) => inFlight.set(key, execution),
+        (execution) => inFlight.set(keyOf(), execution),
         (execution) => {
-          if (inFlight.get(key) === execution) inFlight.delete(key);
+          if (inFlight.get(keyOf()) === execution) inFlight.delete(keyOf());
         },
       );
     });
