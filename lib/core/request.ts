@@ -58,12 +58,6 @@ export function withHeader(req: ApiRequest, name: string, value: string): ApiReq
   return rebuild(req, headers, req.context);
 }
 
-export function withoutHeaders(req: ApiRequest, ...names: string[]): ApiRequest {
-  const headers: Record<string, string> = { ...req.headers };
-  for (const name of names) delete headers[name.toLowerCase()];
-  return rebuild(req, headers, req.context);
-}
-
 export function withContext(req: ApiRequest, context: RequestContext): ApiRequest {
   return rebuild(req, req.headers, context);
 }

@@ -18,7 +18,3 @@ export interface ApiResponse<T = unknown> {
    */
   readonly requestTime?: number;
 }
-
-export function isSuccessStatus(status: number): boolean {
-  return status >= 200 && status < 300;
-}
