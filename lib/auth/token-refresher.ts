@@ -14,6 +14,7 @@ import {
   tap,
   throwError,
 } from 'rxjs';
+import { isJsonContentType } from '../core/content-type';
 import type { ApiEnv } from '../core/env';
 import {
   AuthError,
@@ -249,15 +250,12 @@ function admitRefresh(starts: number[], now: number, window: RefreshWindow): boo
 export function isTransientRefreshError(error: unknown): boolean {
   if (error instanceof NetworkError || error instanceof TimeoutError || error instanceof OutcomeUnknownError) return true;
   if (error instanceof HttpError || error instanceof RetryAfterTooLongError) return isTransientStatus(error.status);
-  return error instanceof ParseError && !JSON_MIME.test(error.contentType ?? '');
+  return error instanceof ParseError && !isJsonContentType(error.contentType);
 }
 
 function isTransientStatus(status: number): boolean {
   return status >= 500 || status === 408 || status === 429;
 }
-
-/** `application/json`, `application/problem+json; charset=utf-8` …: as the transport reads them (auth/ may import only core/). */
-const JSON_MIME = /^\s*application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';

@@ -1,13 +1,6 @@
+import { isJsonContentType } from '../core/content-type';
 import { ParseError } from '../core/errors';
 import type { ApiRequest, ResponseType } from '../core/request';
-
-/** `application/json`, `application/problem+json`, `application/vnd.api+json; charset=utf-8` … */
-const JSON_MIME = /^\s*application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
-
-export function isJsonContentType(contentType: string | undefined): boolean {
-  // One regular expression: this runs on every response.
-  return contentType !== undefined && JSON_MIME.test(contentType);
-}
 
 function isTextContentType(contentType: string | undefined): boolean {
   if (!contentType) return false;

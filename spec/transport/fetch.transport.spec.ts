@@ -8,7 +8,7 @@ import { HttpError, NetworkError, OutcomeUnknownError, ParseError, RequestError,
 import { createRequest, type ApiRequestInit } from '../../lib/core/request';
 import type { FetchInit, FetchLike } from '../../lib/transport/fetch-like';
 import { fetchTransport } from '../../lib/transport/fetch.transport';
-import { isJsonContentType } from '../../lib/transport/response-body';
+import { isJsonContentType } from '../../lib/core/content-type';
 import { settle, startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server';
 
 describe('fetchTransport over real fetch (loopback server)', () => {
