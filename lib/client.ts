@@ -7,7 +7,8 @@ import type { ApiClientConfig, RequestOptions } from './client-config';
 import { RequestContext } from './core/context';
 import { SKIP_AUTH } from './core/context-tokens';
 import { createEnv } from './core/env';
-import { isApiError } from './core/errors';
+import { isApiError, RequestError } from './core/errors';
+import { invalidOptions } from './core/request-checks';
 import type { ClientEvent } from './core/events';
 import { normalizeHeaders } from './core/headers';
 import { chain, type Handler, type Layer } from './core/layer';
@@ -18,7 +19,7 @@ import { dedupeLayer } from './dedupe/dedupe.layer';
 import { createGraphQLClient } from './graphql/graphql.client';
 import type { GraphQLClient } from './graphql/graphql-config';
 import { graphqlErrorsLayer } from './graphql/graphql-errors.layer';
-import { RETRY } from './retry/retry-config';
+import { resolveRetryConfig, RETRY } from './retry/retry-config';
 import { retryLayer } from './retry/retry.layer';
 import { fetchTransport } from './transport/fetch.transport';
 
@@ -137,10 +138,25 @@ export function createApiClient(config: ApiClientConfig): ApiClient {
 
   // The request is built at call time (immutable, so every subscription may share it); nothing
   // is sent before subscribe.
-  const request = <T>(spec: ApiRequestSpec): Observable<ApiResponse<T>> =>
-    run(buildRequest(spec.method ?? 'GET', spec.url, spec, spec.body), (res) => res as ApiResponse<T>);
-  const bodyOf = <T>(method: HttpMethod, url: string, options: RequestOptions | undefined, payload?: unknown): Observable<T> =>
-    run(buildRequest(method, url, options ?? NO_OPTIONS, payload), (res) => res.body as T);
+  // An invalid option fails the Observable with a RequestError, like every other failure.
+  const request = <T>(spec: ApiRequestSpec): Observable<ApiResponse<T>> => {
+    const invalid = invalidRequestOptions(spec);
+    if (invalid !== undefined) return rejectRequest(spec.method ?? 'GET', spec.url, invalid);
+    return run(buildRequest(spec.method ?? 'GET', spec.url, spec, spec.body), (res) => res as ApiResponse<T>);
+  };
+  const bodyOf = <T>(method: HttpMethod, url: string, options: RequestOptions | undefined, payload?: unknown): Observable<T> => {
+    const invalid = typeof url !== 'string' ? `url must be a string, got ${typeof url}` : options === undefined ? undefined : invalidRequestOptions(options);
+    if (invalid !== undefined) return rejectRequest(method, url, invalid);
+    return run(buildRequest(method, url, options ?? NO_OPTIONS, payload), (res) => res.body as T);
+  };
+  const rejectRequest = (method: HttpMethod, url: unknown, detail: string): Observable<never> => {
+    const req = { method, url: typeof url === 'string' ? url : String(url) };
+    return new Observable<never>((subscriber) => {
+      const error = new RequestError(req, detail);
+      reportFailure(req as ApiRequest, error);
+      subscriber.error(error);
+    });
+  };
 
   return {
     request,
@@ -160,6 +176,27 @@ const NO_OPTIONS: RequestOptions = {};
 
 /** `cache: false`: the controls exist and do nothing, so app code need not check. */
 const NO_CACHE: CacheControls = { invalidate: () => of(undefined), clear: () => of(undefined), flush: () => of(undefined) };
+
+const FETCH_POLICIES: ReadonlySet<unknown> = new Set(['cache-first', 'network-first', 'cache-only', 'network-only', 'cache-and-network']);
+
+/** Why these options cannot work (see `invalidOptions`), plus the options of the cache and retry. */
+function invalidRequestOptions(options: RequestOptions & Partial<Pick<ApiRequestSpec, 'method' | 'url'>>): string | undefined {
+  const core = invalidOptions(options);
+  if (core !== undefined) return core;
+  if (options.fetchPolicy !== undefined && !FETCH_POLICIES.has(options.fetchPolicy)) {
+    return `fetchPolicy must be one of ${[...FETCH_POLICIES].join(', ')}, got ${String(options.fetchPolicy)}`;
+  }
+  if (options.retry !== undefined && options.retry !== false) {
+    if (typeof options.retry !== 'object' || options.retry === null) return `retry must be false or an object, got ${typeof options.retry}`;
+    try {
+      resolveRetryConfig(options.retry);
+    } catch (error) {
+      return error instanceof Error ? error.message : 'invalid retry option';
+    }
+  }
+  if (options.context !== undefined && !(options.context instanceof RequestContext)) return 'context must be a RequestContext';
+  return undefined;
+}
 
 /** Folds the per-request options into the typed context the layers read. */
 function contextFor(options: RequestOptions): RequestContext {

@@ -25,6 +25,7 @@ export type { Handler, Layer } from './core/layer';
 export { ContextToken, RequestContext } from './core/context';
 export { SKIP_AUTH } from './core/context-tokens';
 export type { HeaderMap } from './core/headers';
+export { headerValues } from './core/headers';
 export type { ClientEvent, ClientEventType } from './core/events';
 export type { FetchLike } from './transport/fetch-like';
 
@@ -43,7 +44,7 @@ export {
   TimeoutError,
   isApiError,
 } from './core/errors';
-export type { ApiErrorKind, AuthErrorReason, GraphQLErrorEntry, RequestOutcome } from './core/errors';
+export type { AnyApiError, ApiErrorKind, AuthErrorReason, GraphQLErrorEntry, RequestOutcome } from './core/errors';
 
 // Auth
 export type { AuthConfig, AuthTokens, RefreshFn, RefreshWindow } from './auth/auth-config';

@@ -39,18 +39,43 @@ export abstract class ApiError extends Error {
   }
 }
 
-/** A non-2xx response. `body` is parsed like a success body when possible, else the raw text. */
+/**
+ * Response header fields that carry credentials: never kept on an error, which apps log and
+ * report (a `Set-Cookie` holds the session cookie, `Authentication-Info` and `Proxy-Authentication-Info`
+ * may carry a next nonce or token). `WWW-Authenticate` stays: it says why, not with what.
+ */
+const CREDENTIAL_RESPONSE_HEADERS: ReadonlySet<string> = new Set(['set-cookie', 'set-cookie2', 'authentication-info', 'proxy-authentication-info', 'authorization', 'cookie']);
+
+/** `headers` without the credential fields, as an own-properties-only copy (no prototype to read from). */
+export function withoutCredentialHeaders(headers: HeaderMap): HeaderMap {
+  let out: Record<string, string> | undefined;
+  for (const name of Object.keys(headers)) {
+    if (CREDENTIAL_RESPONSE_HEADERS.has(name)) {
+      out ??= { ...headers };
+      delete out[name];
+    }
+  }
+  return out ?? headers;
+}
+
+/**
+ * A non-2xx response. `body` is parsed like a success body when possible, else the raw text
+ * (an `ArrayBuffer` when the body is not text). `headers` leaves out `Set-Cookie` and the other
+ * credential fields: an error is logged and reported, a session cookie must not go with it.
+ */
 export class HttpError extends ApiError {
   override readonly name = 'HttpError';
   readonly kind = 'http' as const;
+  readonly headers: HeaderMap;
 
   constructor(
     request: Pick<ApiRequest, 'method' | 'url'>,
     readonly status: number,
-    readonly headers: HeaderMap,
+    headers: HeaderMap,
     readonly body: unknown,
   ) {
     super(`HTTP ${status} for ${describeRequest(request)}`, request);
+    this.headers = withoutCredentialHeaders(headers);
   }
 }
 
@@ -211,6 +236,36 @@ export class CacheMissError extends ApiError {
   }
 }
 
-export function isApiError(error: unknown): error is ApiError {
+/**
+ * Every error rxsync emits, as a discriminated union on `kind`: a `switch` narrows it.
+ *
+ * @example
+ * client.get('/items').subscribe({
+ *   error: (e: AnyApiError) => {
+ *     switch (e.kind) {
+ *       case 'http': return show(`server said ${e.status}`);
+ *       case 'auth': return e.reason === 'refresh-failed' ? toLogin() : retryLater();
+ *       case 'network': return e.outcome === 'not-sent' ? retryNow() : askUser();
+ *     }
+ *   },
+ * });
+ */
+export type AnyApiError =
+  | HttpError
+  | RequestError
+  | NetworkError
+  | TimeoutError
+  | OutcomeUnknownError
+  | ParseError
+  | AuthError
+  | RetryAfterTooLongError
+  | GraphQLError
+  | CacheMissError;
+
+export function isApiError(error: unknown): error is AnyApiError {
   return error instanceof ApiError;
 }
+
+// Whoever adds a kind adds its class to the union, or this line stops compiling.
+const everyKindInTheUnion: Exclude<ApiErrorKind, AnyApiError['kind']> extends never ? true : never = true;
+void everyKindInTheUnion;

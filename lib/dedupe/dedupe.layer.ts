@@ -78,13 +78,14 @@ export function dedupeLayer(env: ApiEnv, deps: DedupeDeps = {}): Layer {
  * a GraphQL operation descriptor), by identity otherwise (functions, class instances).
  */
 function valueKey(value: unknown, objectId: (value: object) => number): string {
-  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return String(value);
+  // The type goes into the key: `1` and `'1'` (or `undefined` and `'undefined'`) are other options.
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return `${typeof value}:${String(value)}`;
   const proto = typeof value === 'object' ? Object.getPrototypeOf(value) : undefined;
   if (proto === Object.prototype || proto === Array.prototype) {
     try {
-      return JSON.stringify(value);
+      return `json:${JSON.stringify(value)}`;
     } catch {
-      // Circular data: fall through to identity.
+      // Circular or too deeply nested data (RangeError): fall through to identity.
     }
   }
   return `#${objectId(value)}`;

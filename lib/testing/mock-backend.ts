@@ -10,7 +10,10 @@ export interface TestRequest {
   readonly request: ApiRequest;
   /** True once the subscriber unsubscribed (the request was cancelled). */
   readonly cancelled: boolean;
-  /** Answers with a 2xx (or 304) response and completes. */
+  /**
+   * Answers with the response and completes; with an error status (anything but 2xx and 304) it
+   * errors with the `HttpError` the transport would, `body` as its body.
+   */
   flush(body: unknown, init?: { status?: number; headers?: HeadersInit }): void;
   /** Answers with an error status (becomes an `HttpError`) or any error value. */
   error(errorOrStatus: unknown, init?: { body?: unknown; headers?: HeadersInit }): void;
@@ -61,7 +64,14 @@ export function createMockBackend(): MockBackend {
         },
         flush(body: unknown, init: { status?: number; headers?: HeadersInit } = {}) {
           remove();
-          subscriber.next({ ...okResponse(body, init.headers, init.status ?? 200, request.url) });
+          const status = init.status ?? 200;
+          // As Angular's HttpTestingController: a flush with an error status is that error, as
+          // the fetch transport would deliver it.
+          if (!isSuccessStatus(status)) {
+            subscriber.error(httpError(status, body, init.headers, request));
+            return;
+          }
+          subscriber.next({ ...okResponse(body, init.headers, status, request.url) });
           subscriber.complete();
         },
         error(errorOrStatus: unknown, init: { body?: unknown; headers?: HeadersInit } = {}) {
@@ -104,6 +114,11 @@ export function createMockBackend(): MockBackend {
       if (open.length > 0) throw new Error(`unanswered requests: ${describeOpen()}`);
     },
   };
+}
+
+/** What the fetch transport delivers as a response rather than an `HttpError`. */
+function isSuccessStatus(status: number): boolean {
+  return (status >= 200 && status < 300) || status === 304;
 }
 
 function matches(req: ApiRequest, match: RequestMatch): boolean {

@@ -1,6 +1,7 @@
 import { Observable } from 'rxjs';
 import { BYPASS_PLATFORM_CACHE } from '../core/context-tokens';
 import type { ApiEnv } from '../core/env';
+import { invalidHeader, invalidRequestLine, timerDelay } from '../core/request-checks';
 import { HttpError, NetworkError, RequestError, TimeoutError } from '../core/errors';
 import { headerMapFromFetch } from '../core/headers';
 import type { Handler } from '../core/layer';
@@ -59,6 +60,8 @@ export function fetchTransport(env: ApiEnv, config: FetchTransportConfig = {}): 
     new Observable<ApiResponse>((subscriber) => {
       const controller = new AbortController();
       const timeoutMs = req.timeoutMs ?? defaultTimeoutMs;
+      // Beyond 2³¹−1 ms a timer fires at once: "very long" must not become "1 ms".
+      const timerMs = timerDelay(timeoutMs);
       const startedAt = env.scheduler.now();
       let settled = false;
       let cancelTimer: CancelScheduled | undefined;
@@ -73,9 +76,11 @@ export function fetchTransport(env: ApiEnv, config: FetchTransportConfig = {}): 
         if (settle()) subscriber.error(error);
       };
 
-      const invalidHeader = findInvalidHeader(req.headers);
-      if (invalidHeader) {
-        subscriber.error(new RequestError(req, invalidHeader));
+      // What fetch would refuse fails here, once, as the request's fault: never retried, never
+      // "outcome unknown" for a POST that never left.
+      const refused = invalidHeader(req.headers) ?? invalidRequestLine(req.method, req.url, req.body !== undefined && req.body !== null);
+      if (refused !== undefined) {
+        subscriber.error(new RequestError(req, refused));
         return;
       }
       let init: FetchInit;
@@ -86,8 +91,8 @@ export function fetchTransport(env: ApiEnv, config: FetchTransportConfig = {}): 
         return;
       }
 
-      if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
-        cancelTimer = scheduleOnce(env.scheduler, timeoutMs, () => {
+      if (timerMs !== undefined) {
+        cancelTimer = scheduleOnce(env.scheduler, timerMs, () => {
           if (!settle()) return;
           controller.abort();
           subscriber.error(surfaceUnknownOutcome(req, new TimeoutError(req, timeoutMs)));
@@ -142,27 +147,18 @@ function rejectedFetchError(req: ApiRequest, cause: unknown): unknown {
   return surfaceUnknownOutcome(req, networkFailure(req, cause));
 }
 
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/; // RFC 9110 §5.1 token
-const HEADER_VALUE_FORBIDDEN = /[\r\n\0]/; // RFC 9110 §5.5: no CR, LF or NUL
-
-/**
- * Checked here rather than left to fetch: implementations word the failure differently (some only
- * as a generic network error), and a malformed header must fail once, clearly, and never be retried.
- */
-function findInvalidHeader(headers: Readonly<Record<string, string>>): string | undefined {
-  for (const name of Object.keys(headers)) {
-    if (!HEADER_NAME.test(name)) return `invalid header name ${JSON.stringify(name)}`;
-    if (HEADER_VALUE_FORBIDDEN.test(headers[name]!)) return `invalid value for header ${name} (contains CR, LF or NUL)`;
-  }
-  return undefined;
-}
-
 /** Reads status, headers and body. Resolves with the response, or with an HttpError for non-2xx; rejects with typed errors. */
 async function readResponse(req: ApiRequest, res: FetchResponseLike, requestTime: number): Promise<ApiResponse | HttpError> {
   const headers = headerMapFromFetch(res.headers);
   const contentType = headers['content-type'];
   const ok = (res.status >= 200 && res.status < 300) || res.status === 304;
   if (!ok) {
+    // A body that is not text (an image, protobuf) keeps its bytes: decoding it as UTF-8 would
+    // replace what is not valid UTF-8 and lose it for good.
+    if (bodyReader('auto', contentType) === 'arraybuffer') {
+      const bytes = await res.arrayBuffer().catch(() => null);
+      return new HttpError(req, res.status, headers, bytes === null || bytes.byteLength === 0 ? null : bytes);
+    }
     const text = await res.text().catch(() => '');
     return new HttpError(req, res.status, headers, decodeErrorBody(text, contentType));
   }

@@ -79,3 +79,25 @@ describe('sequenceHandler', () => {
     expect(String(error)).toContain('GET https://api.test/x');
   });
 });
+
+describe('createMockBackend: flush with an error status', () => {
+  it('flush(body, { status: 500 }) errors with an HttpError carrying the body, as HttpTestingController does', () => {
+    const backend = createMockBackend();
+    const client = createApiClient({ baseUrl: 'https://api.test', transport: backend.handler, cache: false, retry: false });
+    const values: unknown[] = [];
+    let error: unknown;
+    client.get('/items').subscribe({ next: (v) => values.push(v), error: (e: unknown) => (error = e) });
+    backend.expectOne('/items').flush({ message: 'down' }, { status: 500, headers: { 'X-Trace': '7' } });
+    expect(values).toEqual([]);
+    expect(error).toBeInstanceOf(HttpError);
+    expect(error).toMatchObject({ status: 500, body: { message: 'down' }, headers: { 'x-trace': '7' }, request: { method: 'GET', url: 'https://api.test/items' } });
+  });
+
+  it('flush with 204 or 304 is still a response', () => {
+    const backend = createMockBackend();
+    const seen: number[] = [];
+    backend.handler(createRequest({ url: 'https://api.test/a' })).subscribe((r) => seen.push(r.status));
+    backend.expectOne('/a').flush(null, { status: 204 });
+    expect(seen).toEqual([204]);
+  });
+});
