@@ -18,13 +18,13 @@ export type { ApiClient, ApiRequestSpec } from './client';
 export type { ApiClientConfig, CustomLayers, RequestOptions } from './client-config';
 
 // Requests, responses, layers
-export type { ApiRequest, HttpMethod, ResponseType } from './core/request';
+export type { ApiRequest, ApiRequestInit, HttpMethod, ResponseType } from './core/request';
 export { withHeaders } from './core/request';
 export type { ApiResponse } from './core/response';
 export type { Handler, Layer } from './core/layer';
 export { ContextToken, RequestContext } from './core/context';
 export { SKIP_AUTH } from './core/context-tokens';
-export type { HeaderMap } from './core/headers';
+export type { HeaderMap, HeadersInit } from './core/headers';
 export { headerValues } from './core/headers';
 export type { ClientEvent, ClientEventType } from './core/events';
 export type { FetchLike } from './transport/fetch-like';

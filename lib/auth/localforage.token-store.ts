@@ -3,11 +3,21 @@ import { defer, from, map, type Observable } from 'rxjs';
 import { parseStoredTokens, type StoredTokens } from './auth-config';
 import type { TokenStore } from './token-store';
 
+/**
+ * The part of a localforage instance the token store uses. Written out rather than naming
+ * localforage's global `LocalForage` type, so rxsync's declarations type-check without it.
+ */
+export interface LocalforageTokenInstance {
+  getItem<T>(key: string): Promise<T | null>;
+  setItem<T>(key: string, value: T): Promise<T>;
+  removeItem(key: string): Promise<void>;
+}
+
 export interface LocalforageTokenStoreConfig {
   /** Key of the entry; default `'rxsync:auth-tokens'`. One key per account space (e.g. per app). */
   readonly key?: string;
   /** A localforage instance (another driver, database name); default the shared `localforage`. */
-  readonly instance?: LocalForage;
+  readonly instance?: LocalforageTokenInstance;
 }
 
 const DEFAULT_KEY = 'rxsync:auth-tokens';
@@ -28,7 +38,7 @@ const DEFAULT_KEY = 'rxsync:auth-tokens';
 export function localforageTokenStore(config: LocalforageTokenStoreConfig = {}): TokenStore {
   const key = config.key ?? DEFAULT_KEY;
   // Looked up per call, not at import: importing rxsync must not touch storage ("sideEffects": false).
-  const instance = (): LocalForage => config.instance ?? localforage;
+  const instance = (): LocalforageTokenInstance => config.instance ?? localforage;
   return {
     load: (): Observable<StoredTokens | null> =>
       defer(() => from(instance().getItem<unknown>(key))).pipe(map((stored) => parseStoredTokens(stored) ?? null)),

@@ -24,8 +24,30 @@ export type RequestOutcome =
   /** The request may have been received and applied; only the answer is missing. */
   | 'unknown';
 
+/**
+ * Marks rxsync's errors. `Symbol.for` gives every copy of rxsync loaded in one process the same key:
+ * an app (or its dependencies) that both `import`s and `require`s rxsync gets the ESM and the CJS
+ * build, two copies of these classes, and `instanceof` / `isApiError` must hold across them.
+ */
+const API_ERROR_BRAND = Symbol.for('rxsync.ApiError');
+
 /** Base of every error rxsync emits. Keeps the request (never its Authorization header) and the cause. */
 export abstract class ApiError extends Error {
+  /**
+   * `error instanceof HttpError` is true for an HttpError of any copy of rxsync: same class by the
+   * prototype chain first, else by the brand and the class names along the error's prototype chain
+   * (both copies come from one build, so their classes carry the same names).
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (typeof value !== 'object' || value === null || !(API_ERROR_BRAND in value)) return false;
+    if (this === ApiError) return true;
+    for (let proto = Object.getPrototypeOf(value); proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+      if ((proto as { constructor?: unknown }).constructor !== undefined && (proto.constructor as { name?: unknown }).name === this.name) return true;
+    }
+    return false;
+  }
+
   abstract readonly kind: ApiErrorKind;
   abstract override readonly name: string;
   /** How many attempts were made before this error reached the subscriber (set by the retry layer). */
@@ -262,6 +284,10 @@ export type AnyApiError =
   | GraphQLError
   | CacheMissError;
 
+// On the prototype, not enumerable: it never shows in logs, `toEqual` or JSON.
+Object.defineProperty(ApiError.prototype, API_ERROR_BRAND, { value: true });
+
+/** True for an error emitted by rxsync (by any copy of it: the ESM and the CJS build alike). */
 export function isApiError(error: unknown): error is AnyApiError {
   return error instanceof ApiError;
 }
