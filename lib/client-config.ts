@@ -1,6 +1,6 @@
 import type { SchedulerLike } from 'rxjs';
 import type { AuthConfig } from './auth/auth-config';
-import type { CacheConfig, FetchPolicy } from './cache/cache-config';
+import type { CacheConfig, FetchPolicy, StaleFallback } from './cache/cache-config';
 import type { RequestContext } from './core/context';
 import type { HeadersInit } from './core/headers';
 import type { Handler, Layer } from './core/layer';
@@ -81,6 +81,11 @@ export interface RequestOptions {
   readonly fetchPolicy?: FetchPolicy;
   /** App-level freshness for this request, stored with the entry. */
   readonly ttlMs?: number;
+  /**
+   * Whether a stored response may stand in when the network finally fails (default: the cache
+   * config's, `'unreachable'`). `'never'` makes an outage an error for this `get()`; see {@link StaleFallback}.
+   */
+  readonly staleFallback?: StaleFallback;
   /** Override the client's retry settings for this request; `false` disables retry. */
   readonly retry?: Partial<RetryConfig> | false;
   /** Send without a token and let a 401 through (login, public endpoints). */

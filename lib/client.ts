@@ -1,7 +1,7 @@
 import { EMPTY, Observable, of } from 'rxjs';
 import { createAuth } from './auth/auth.layer';
 import type { AuthSession } from './auth/auth-session';
-import { CACHE_TTL, FETCH_POLICY } from './cache/cache-config';
+import { CACHE_TTL, FETCH_POLICY, STALE_FALLBACK } from './cache/cache-config';
 import { createCacheLayer, type CacheControls } from './cache/cache.layer';
 import type { ApiClientConfig, RequestOptions } from './client-config';
 import { RequestContext } from './core/context';
@@ -72,6 +72,7 @@ export function createApiClient(config: ApiClientConfig): ApiClient {
           partitionChanges$: auth?.session.partition$ ?? EMPTY,
           // Until an async token store has loaded, the partition is not known yet.
           whenReady: auth?.whenReady,
+          sessionKey: auth?.sessionKey,
         });
 
   // The one place that knows the order of the layers, and why:
@@ -203,6 +204,7 @@ function contextFor(options: RequestOptions): RequestContext {
   let context = options.context ?? RequestContext.empty();
   if (options.fetchPolicy !== undefined) context = context.set(FETCH_POLICY, options.fetchPolicy);
   if (options.ttlMs !== undefined) context = context.set(CACHE_TTL, options.ttlMs);
+  if (options.staleFallback !== undefined) context = context.set(STALE_FALLBACK, options.staleFallback);
   if (options.retry !== undefined) context = context.set(RETRY, options.retry);
   if (options.skipAuth) context = context.set(SKIP_AUTH, true);
   return context;

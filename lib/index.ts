@@ -6,8 +6,8 @@
  * | folder                                      | may import          |
  * |---------------------------------------------|---------------------|
  * | core/                                       | rxjs                |
- * | dedupe/, cache/, auth/, retry/, transport/  | core/ (cache/ also store/deep-equal, a pure helper) |
- * | store/                                      | rxjs only           |
+ * | dedupe/, cache/, auth/, retry/, transport/  | core/              |
+ * | store/                                      | rxjs, core/deep-equal (a pure helper) |
  * | graphql/                                    | core/, store/       |
  * | client.ts                                   | everything: it composes the layers |
  */

@@ -25,6 +25,36 @@ export type FetchPolicy = 'cache-first' | 'network-first' | 'cache-only' | 'netw
 export const FETCH_POLICY = new ContextToken<FetchPolicy>('fetch-policy', () => 'cache-first');
 
 /**
+ * When a stored response may stand in for a network that finally failed (after retries), marked
+ * `stale: true` and reported as a `stale-served` event. Set per client
+ * ({@link CacheConfig.staleFallback}) or per request (`staleFallback` option, {@link STALE_FALLBACK}).
+ *
+ * | value                   | network unreachable (NetworkError, TimeoutError) | server error (5xx)                         |
+ * | ----------------------- | ------------------------------------------------ | ------------------------------------------ |
+ * | `'unreachable'` (default) | stale within `maxStaleMs` (or the server's `stale-if-error`) | only within the server's `stale-if-error` |
+ * | `'any-error'`           | stale within `maxStaleMs` / `stale-if-error`      | the same                                   |
+ * | `'server-allowed'`      | only within the server's `stale-if-error`         | only within the server's `stale-if-error`  |
+ * | `'never'`               | the error                                        | the error                                  |
+ *
+ * Why this default (issue #7): an app offline wants the last known data, and a `get()` caller then
+ * sees a value on a phone that has no network, which is what "offline first" promises. A server
+ * answering 503 is online and failing; serving a response that had no caching headers at all, days
+ * old, as if nothing happened would be a silent success. The server can allow it with
+ * `stale-if-error` (RFC 5861 §4). In every row `must-revalidate` and `no-cache` forbid stale
+ * (RFC 9111 §4.2.4, §5.2.2.2, §5.2.2.4). A `get()` caller that must know uses `'never'` (and gets
+ * the error), or `client.request()` (`stale: true`), or `events$` (`stale-served`).
+ */
+export type StaleFallback = 'unreachable' | 'any-error' | 'server-allowed' | 'never';
+
+/**
+ * Per-request {@link StaleFallback} (default: the client's {@link CacheConfig.staleFallback}).
+ *
+ * @example
+ * client.get('/balance', { staleFallback: 'never' }); // an outage is an error here, never an old balance
+ */
+export const STALE_FALLBACK = new ContextToken<StaleFallback | undefined>('stale-fallback', () => undefined);
+
+/**
  * Per-request app-level TTL in ms (default: none, the route / client TTL applies). It is stored with
  * the entry, and on a read it replaces the stored TTL for that read, judged by {@link TtlConfig.mode}.
  *
@@ -70,12 +100,14 @@ export interface CacheConfig {
   readonly ttl?: TtlConfig;
   /**
    * How far past freshness a stored response is kept and may still be served, marked `stale`,
-   * when the network finally fails (NetworkError, TimeoutError, 5xx), under `cache-only`, or as
-   * the fallback of `network-first`. A server's `stale-if-error` extends it. Never applies to
+   * when the network finally fails (as {@link StaleFallback} allows: by default only when it is
+   * unreachable), under `cache-only`, or as the fallback of `network-first`. A server's `stale-if-error` extends it. Never applies to
    * `no-cache` or `must-revalidate` responses. Default 7 days; 0 serves stale only where the
    * server allowed it.
    */
   readonly maxStaleMs?: number;
+  /** When a stored response stands in for a failed network: see {@link StaleFallback}. Default `'unreachable'`. */
+  readonly staleFallback?: StaleFallback;
   /** localforage instance name (database name). Default `'rxsync'`. */
   readonly name?: string;
 }
@@ -96,6 +128,7 @@ export interface ResolvedCacheConfig {
   readonly memory: { readonly maxEntries: number; readonly maxBytes: number };
   readonly ttlMode: TtlMode;
   readonly maxStaleMs: number;
+  readonly staleFallback: StaleFallback;
   /** The TTL a response to `url` gets when stored (request token, route, default). */
   readonly ttlFor: (url: string, requestTtlMs: number | undefined) => number | undefined;
 }
@@ -113,6 +146,7 @@ export function resolveCacheConfig(config: CacheConfig = {}): ResolvedCacheConfi
     memory: { maxEntries: config.memory?.maxEntries ?? maxEntries, maxBytes: config.memory?.maxBytes ?? maxBytes },
     ttlMode: config.ttl?.mode ?? 'fallback',
     maxStaleMs: config.maxStaleMs ?? CACHE_DEFAULTS.maxStaleMs,
+    staleFallback: config.staleFallback ?? 'unreachable',
     ttlFor: (url, requestTtlMs) => requestTtlMs ?? routes.find((r) => r.matches(url))?.ttlMs ?? defaultMs,
   };
 }

@@ -1,5 +1,5 @@
 import type { HeaderMap } from '../core/headers';
-import type { FetchPolicy, TtlMode } from './cache-config';
+import type { FetchPolicy, StaleFallback, TtlMode } from './cache-config';
 import { parseCacheControl, secondsArg, type Directives } from './cache-control';
 import type { StoredResponse } from './cache-entry';
 import { varyMatches } from './cache-key';
@@ -34,7 +34,12 @@ export interface DecisionOptions {
   /** The reading request's {@link CACHE_TTL}; replaces the stored TTL for this read. */
   readonly requestTtlMs: number | undefined;
   readonly maxStaleMs: number;
+  /** When a stored response may stand in for a failed network (the request's, else the client's). */
+  readonly staleFallback: StaleFallback;
 }
+
+/** How the network finally failed: unreachable (NetworkError, TimeoutError) or a server error (5xx). */
+export type FailureKind = 'unreachable' | 'server-error';
 
 const MISS: CacheDecision = { kind: 'network', reason: 'miss', conditional: false, fallback: false };
 const NETWORK_ONLY: CacheDecision = { kind: 'network', reason: 'policy', conditional: false, fallback: false };
@@ -55,7 +60,7 @@ export function decideCache(
 
   const freshness = freshnessAt(stored.entry, stored.facts, now, { ttlMs: options.requestTtlMs ?? stored.entry.ttlMs, mode: options.ttlMode });
   const conditional = stored.facts.hasValidator;
-  const servableStale = !freshness.forbidsStale && freshness.stalenessMs <= staleAllowanceMs(stored, options.maxStaleMs);
+  const servableStale = !freshness.forbidsStale && freshness.stalenessMs < staleAllowanceMs(stored, options.maxStaleMs);
 
   if (cacheOnly) return freshness.fresh ? { kind: 'fresh', freshness } : servableStale ? { kind: 'stale', freshness } : UNSATISFIABLE;
   if (policy === 'network-first') return { kind: 'network', reason: 'policy', conditional, fallback: true };
@@ -103,11 +108,16 @@ export function staleAllowanceMs(stored: StoredResponse, maxStaleMs: number): nu
 
 /**
  * At the moment the network finally failed: the stored response's freshness if it may be served
- * (fresh, or stale within the allowance and not forbidden by must-revalidate / no-cache), else
- * `undefined`. must-revalidate forbids it even offline (§5.2.2.2).
+ * (fresh, or stale within the window {@link StaleFallback} gives this kind of failure, and not
+ * forbidden by must-revalidate / no-cache), else `undefined`. must-revalidate forbids it even
+ * offline (§5.2.2.2). A window of N covers staleness below N, as freshness covers ages below the
+ * lifetime (§4.2): stale by N − 1 ms is served, by N is not.
  */
-export function servableOnFailure(stored: StoredResponse, now: number, options: DecisionOptions): FreshnessState | undefined {
+export function servableOnFailure(stored: StoredResponse, now: number, options: DecisionOptions, failure: FailureKind): FreshnessState | undefined {
   const freshness = freshnessAt(stored.entry, stored.facts, now, { ttlMs: options.requestTtlMs ?? stored.entry.ttlMs, mode: options.ttlMode });
   if (freshness.fresh) return freshness;
-  return !freshness.forbidsStale && freshness.stalenessMs <= staleAllowanceMs(stored, options.maxStaleMs) ? freshness : undefined;
+  if (freshness.forbidsStale || options.staleFallback === 'never') return undefined;
+  const clientAllows = options.staleFallback === 'any-error' || (options.staleFallback === 'unreachable' && failure === 'unreachable');
+  const windowMs = clientAllows ? staleAllowanceMs(stored, options.maxStaleMs) : (stored.facts.staleIfErrorMs ?? 0);
+  return freshness.stalenessMs < windowMs ? freshness : undefined;
 }

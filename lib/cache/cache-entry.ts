@@ -69,35 +69,32 @@ const NOT_STORED: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'pr
 /** Response headers as stored: all fields but {@link NOT_STORED} (and those named by Connection); a missing Date is added (RFC 9110 §6.6.1). */
 export function storedHeaders(headers: HeaderMap, responseTime: number): HeaderMap {
   const dropped = new Set(NOT_STORED);
-  for (const name of (headers.connection ?? '').split(',')) dropped.add(name.trim().toLowerCase());
+  for (const name of (ownValue(headers, 'connection') ?? '').split(',')) dropped.add(name.trim().toLowerCase());
   const out: Record<string, string> = {};
   for (const name of Object.keys(headers)) {
-    if (!dropped.has(name)) out[name] = headers[name] as string;
+    if (!dropped.has(name)) setField(out, name, headers[name] as string);
   }
-  if (out.date === undefined) out.date = httpDate(Math.floor(responseTime / 1000) * 1000);
+  if (ownValue(out, 'date') === undefined) out.date = httpDate(Math.floor(responseTime / 1000) * 1000);
   return out;
 }
 
-/** Approximate size of an entry: body and headers as JSON characters, binary by byte length. */
-export function estimateSize(body: unknown, headers: HeaderMap, url: string): number {
-  let bodySize: number;
-  if (body === undefined || body === null) bodySize = 0;
-  else if (typeof body === 'string') bodySize = body.length;
-  else if (body instanceof ArrayBuffer) bodySize = body.byteLength;
-  else if (ArrayBuffer.isView(body)) bodySize = body.byteLength;
-  else if (typeof Blob !== 'undefined' && body instanceof Blob) bodySize = body.size;
-  else bodySize = safeJsonLength(body);
-  let headerSize = 0;
-  for (const name of Object.keys(headers)) headerSize += name.length + (headers[name] as string).length + 4;
-  return bodySize + headerSize + url.length * 2 + 200;
+/**
+ * Sets a header field by name as data: a field named `__proto__` (a response may carry one)
+ * becomes an own field, never the map's prototype.
+ */
+export function setField(map: Record<string, string>, name: string, value: string): void {
+  if (name === '__proto__') Object.defineProperty(map, name, { value, enumerable: true, writable: true, configurable: true });
+  else map[name] = value;
 }
 
-function safeJsonLength(value: unknown): number {
-  try {
-    return JSON.stringify(value)?.length ?? 0;
-  } catch {
-    return 0;
-  }
+/**
+ * Approximate size of an entry: the body's (see {@link bodySize}: `Infinity` when it cannot be
+ * measured, so it never fits a bound), headers and URL.
+ */
+export function estimateSize(bodyBytes: number, headers: HeaderMap, url: string): number {
+  let headerSize = 0;
+  for (const name of Object.keys(headers)) headerSize += name.length + (headers[name] as string).length + 4;
+  return bodyBytes + headerSize + url.length * 2 + 200;
 }
 
 /**
@@ -117,7 +114,7 @@ export function parseCacheEntry(raw: unknown, key: string): CacheEntry | { reado
   if (typeof e.url !== 'string' || typeof e.method !== 'string') return { invalid: 'bad url or method' };
   if (!isStringRecord(e.headers)) return { invalid: 'bad headers' };
   if (!isStringRecord(e.varyHeaders)) return { invalid: 'bad varyHeaders' };
-  if (!('body' in e)) return { invalid: 'missing body' };
+  if (!Object.prototype.hasOwnProperty.call(e, 'body')) return { invalid: 'missing body' };
   return raw as CacheEntry;
 }
 
@@ -128,4 +125,8 @@ export function isInvalid(parsed: CacheEntry | { readonly invalid: string }): pa
 function isStringRecord(value: unknown): value is Record<string, string> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   return Object.values(value).every((v) => typeof v === 'string');
+}
+
+function ownValue(map: HeaderMap, name: string): string | undefined {
+  return Object.prototype.hasOwnProperty.call(map, name) ? map[name] : undefined;
 }

@@ -32,38 +32,83 @@ export function parseCacheKey(key: string): ParsedKey | undefined {
 }
 
 /**
- * Request fields a cache never keys on by value: credentials. A `Vary` naming them is honoured by
- * the user partition already in the key (tokens rotate, the user does not), so no token value
- * is ever stored, and a refresh does not empty the cache.
+ * Request fields that carry credentials. rxsync's own session token is added below the cache (by
+ * auth), so the cache never sees it: a `Vary` naming these is honoured for it by the user
+ * partition already in the key (tokens rotate, the user does not, and a refresh keeps the cache).
+ * A credential the request carries at the cache is the app's own (an `Authorization` it set, a
+ * `Cookie`): `Vary` is honoured for it too (issue #7), by a hash of its value, never the value
+ * itself, so a token never reaches the persistent store, events or logs.
  */
 const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie']);
 
-/** The request's values of the fields a response's Vary names (RFC 9111 §4.1), credentials excluded. */
+/**
+ * The request's values of the fields a response's Vary names (RFC 9111 §4.1): credentials as
+ * {@link credentialDigest}s. Field names are data here (`Vary: constructor`, `__proto__`):
+ * only the request's own fields are read, and the record has no prototype to write into.
+ */
 export function selectVaryHeaders(vary: readonly string[], requestHeaders: HeaderMap): Record<string, string> {
-  const selected: Record<string, string> = {};
+  const selected: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const name of vary) {
-    if (CREDENTIAL_FIELDS.has(name)) continue;
-    const value = requestHeaders[name];
-    if (value !== undefined) selected[name] = normalizeFieldValue(value);
+    const value = varyValue(name, requestHeaders);
+    if (value !== undefined) selected[name] = value;
   }
   return selected;
 }
 
 /**
  * RFC 9111 §4.1: the stored response is selected only if every field its Vary names has the same
- * (whitespace-normalized) value in the new request, absent matching absent. `Vary: *` never matches.
+ * (normalized) value in the new request, absent matching absent. `Vary: *` never matches.
  */
 export function varyMatches(vary: readonly string[], stored: Readonly<Record<string, string>>, requestHeaders: HeaderMap): boolean {
   for (const name of vary) {
     if (name === '*') return false;
-    if (CREDENTIAL_FIELDS.has(name)) continue;
-    const value = requestHeaders[name];
-    const storedValue = Object.prototype.hasOwnProperty.call(stored, name) ? stored[name] : undefined;
-    if ((value === undefined ? undefined : normalizeFieldValue(value)) !== storedValue) return false;
+    if (varyValue(name, requestHeaders) !== ownField(stored, name)) return false;
   }
   return true;
 }
 
+/** A field of a header map or stored record, never an inherited property. */
+export function ownField(map: Readonly<Record<string, string>>, name: string): string | undefined {
+  return Object.prototype.hasOwnProperty.call(map, name) ? map[name] : undefined;
+}
+
+function varyValue(name: string, requestHeaders: HeaderMap): string | undefined {
+  const value = ownField(requestHeaders, name);
+  if (typeof value !== 'string') return undefined;
+  if (CREDENTIAL_FIELDS.has(name)) return credentialDigest(value);
+  return name === 'accept-language' ? normalizeLanguageList(value) : normalizeFieldValue(value);
+}
+
 function normalizeFieldValue(value: string): string {
   return value.trim().replace(/\s*,\s*/g, ', ');
+}
+
+/**
+ * RFC 9111 §4.1 lets a cache normalize before matching: language tags are case-insensitive
+ * (RFC 5646 §2.1.1) and a list's order carries no meaning once each member has its q-value, so
+ * `en-US, fr;q=0.5` and `fr;q=0.5,en-us` select the same stored response.
+ */
+function normalizeLanguageList(value: string): string {
+  return value
+    .split(',')
+    .map((member) => member.replace(/\s+/g, '').toLowerCase())
+    .filter(Boolean)
+    .sort()
+    .join(', ');
+}
+
+/**
+ * A digest of a credential for Vary matching: 64 bits of FNV-1a (two 32-bit lanes). Not a secret
+ * hash, and it need not be one: it only tells two values apart, and 64 bits of a high-entropy
+ * token say nothing usable about the token.
+ */
+export function credentialDigest(value: string): string {
+  let a = 0x811c9dc5;
+  let b = 0xcbf29ce4;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193) >>> 0;
+    b = Math.imul(b ^ c, 0x5bd1e995) >>> 0;
+  }
+  return `h:${a.toString(16).padStart(8, '0')}${b.toString(16).padStart(8, '0')}`;
 }

@@ -2,15 +2,16 @@ import { EMPTY, ReplaySubject, catchError, concat, defer, mergeMap, of, switchMa
 import type { RequestContext } from '../core/context';
 import { BYPASS_PLATFORM_CACHE } from '../core/context-tokens';
 import type { ApiEnv } from '../core/env';
-import { CacheMissError, HttpError, NetworkError, RetryAfterTooLongError, TimeoutError } from '../core/errors';
+import { AuthError, CacheMissError, HttpError, NetworkError, RetryAfterTooLongError, TimeoutError } from '../core/errors';
 import type { Handler } from '../core/layer';
 import { withContext, type ApiRequest } from '../core/request';
 import type { ApiResponse } from '../core/response';
-import { deepEqual } from '../store/deep-equal';
-import { CACHE_TTL, FETCH_POLICY, type FetchPolicy, type ResolvedCacheConfig } from './cache-config';
+import { deepEqual } from '../core/deep-equal';
+import { CACHE_TTL, FETCH_POLICY, STALE_FALLBACK, type FetchPolicy, type ResolvedCacheConfig } from './cache-config';
 import { parseCacheControl } from './cache-control';
-import { decideCache, servableOnFailure, type CacheDecision, type DecisionOptions } from './cache-decision';
+import { decideCache, servableOnFailure, type CacheDecision, type DecisionOptions, type FailureKind } from './cache-decision';
 import { estimateSize, hydrate, storedHeaders, type CacheEntry, type StoredResponse } from './cache-entry';
+import { ownBody, servedBody } from './stored-body';
 import { cacheKey, selectVaryHeaders } from './cache-key';
 import { mergeNotModified, notModifiedMatches, withValidators } from './conditional';
 import { analyzeResponse, currentAgeMs, requestTimeOf, type RequestTimed } from './freshness';
@@ -21,6 +22,8 @@ export interface CacheReadContext {
   readonly env: ApiEnv;
   readonly config: ResolvedCacheConfig;
   readonly partition: () => string;
+  /** Who is asking, partition and session generation (see `CacheLayerDeps.sessionKey`). */
+  readonly sessionKey: (() => string) | undefined;
 }
 
 type Tier = 'memory' | 'persistent';
@@ -52,12 +55,22 @@ interface NetworkLeg {
  * hot path of the whole client.
  */
 export function cacheRead(ctx: CacheReadContext, req: ApiRequest, next: Handler): Observable<ApiResponse> {
+  // The partition and the session are captured at the same moment: a read belongs to one session.
   const partition = ctx.partition();
-  const read = new CacheRead(ctx, req, next, partition, cacheKey(partition, req.method, req.url), req.context.get(FETCH_POLICY));
+  const session = ctx.sessionKey?.();
+  const read = new CacheRead(ctx, req, next, partition, session, cacheKey(partition, req.method, req.url), req.context.get(FETCH_POLICY));
   if (read.policy === 'network-only') return read.decide(undefined, 'memory', ctx.env.scheduler.now());
   const now = ctx.env.scheduler.now();
   const found = ctx.tiers.peek(read.key, now);
-  if (found === CONSULT_PERSISTENT) return ctx.tiers.load(read.key).pipe(switchMap((stored) => read.decide(stored, 'persistent', ctx.env.scheduler.now())));
+  if (found === CONSULT_PERSISTENT) {
+    return ctx.tiers.load(read.key).pipe(
+      switchMap((stored) =>
+        // An account switch (or logout) while the persistent tier was read: what was read is the
+        // old user's, and the network would answer as the new one. Neither reaches this subscriber.
+        read.sessionChanged() ? throwError(() => new AuthError(req, 'session-changed')) : read.decide(stored, 'persistent', ctx.env.scheduler.now()),
+      ),
+    );
+  }
   return read.decide(found, 'memory', now);
 }
 
@@ -69,10 +82,21 @@ class CacheRead {
     readonly req: ApiRequest,
     readonly next: Handler,
     readonly partition: string,
+    readonly session: string | undefined,
     readonly key: string,
     readonly policy: FetchPolicy,
   ) {
-    this.options = { ttlMode: ctx.config.ttlMode, requestTtlMs: req.context.get(CACHE_TTL), maxStaleMs: ctx.config.maxStaleMs };
+    this.options = {
+      ttlMode: ctx.config.ttlMode,
+      requestTtlMs: req.context.get(CACHE_TTL),
+      maxStaleMs: ctx.config.maxStaleMs,
+      staleFallback: req.context.get(STALE_FALLBACK) ?? ctx.config.staleFallback,
+    };
+  }
+
+  /** The session this read began in has ended (logout, account switch) or the partition moved. */
+  sessionChanged(): boolean {
+    return this.ctx.partition() !== this.partition || this.ctx.sessionKey?.() !== this.session;
   }
 
   decide(stored: StoredResponse | undefined, tier: Tier, now: number): Observable<ApiResponse> {
@@ -109,10 +133,15 @@ class CacheRead {
     const { entry } = stored;
     const ageSeconds = Math.floor(currentAgeMs(entry, stored.facts, now) / 1000);
     // Within one second of age the served response is the same: reuse it (no header copy per hit).
+    // Shared by every subscriber, so frozen: one screen cannot change what the next one reads.
+    // A binary body is copied per hit (see stored-body.ts), so its response is never reused.
     let served = stored.served;
-    if (served === undefined || served.ageSeconds !== ageSeconds || served.response.stale !== stale) {
-      const response = { status: entry.status, headers: { ...entry.headers, age: String(ageSeconds) }, body: entry.body, url: entry.url, fromCache: true, stale };
-      served = stored.served = { ageSeconds, response };
+    const body = servedBody(entry.body);
+    if (served === undefined || served.ageSeconds !== ageSeconds || served.response.stale !== stale || body !== entry.body) {
+      const headers = Object.freeze({ ...entry.headers, age: String(ageSeconds) });
+      const response = Object.freeze({ status: entry.status, headers, body, url: entry.url, fromCache: true, stale });
+      served = { ageSeconds, response };
+      if (body === entry.body) stored.served = served;
     }
     const { response } = served;
     if (entry.status >= 400) return throwError(() => new HttpError(this.req, entry.status, response.headers, entry.body));
@@ -141,6 +170,8 @@ class CacheRead {
     const legStart = this.ctx.env.scheduler.now();
     const owned = withContext(req, ownedContext(req.context));
     const sent = leg.conditional && leg.stored ? withValidators(owned, leg.stored.entry.headers) : owned;
+    // Never sent under another session than the one the read began in (auth would add its token).
+    if (this.sessionChanged()) return throwError(() => new AuthError(req, 'session-changed'));
     return this.next(sent).pipe(
       catchError((error: unknown) => {
         if (error instanceof HttpError && error.status === 304) {
@@ -148,7 +179,10 @@ class CacheRead {
           const notModified: ApiResponse & RequestTimed = { status: 304, headers: error.headers, body: error.body, url: req.url, fromCache: false, stale: false, requestTime };
           return of(notModified);
         }
-        if (error instanceof HttpError && error.status < 500) this.store(error, legStart); // e.g. a 404 with max-age (RFC 9111 §3)
+        // RFC 9111 §3: an error status with explicit freshness is storable too (a 404, a 503 with
+        // max-age). An unstorable server error evicts nothing: the stored response may still
+        // serve stale; an unstorable 4xx is the resource's current state and replaces it.
+        if (error instanceof HttpError) this.store(error, legStart, error.status < 500);
         return throwError(() => error);
       }),
       mergeMap((res) => this.onResponse(res, leg, legStart)),
@@ -160,7 +194,9 @@ class CacheRead {
     const { env } = this.ctx;
     const { method, url } = this.req;
     if (res.status !== 304 || !leg.conditional || !leg.stored) {
-      if (res.status === 304) return of(res); // not an answer to our validators: nothing to store or merge
+      // A 304 to a request that carried no validators answers nothing: it is not a success with
+      // an empty body (issue #7), but the protocol error it is.
+      if (res.status === 304) return throwError(() => new HttpError(this.req, 304, res.headers, res.body));
       this.store(res, legStart);
       // After a cached value, an unchanged body (a server without validators) is no news: like a 304.
       const unchanged = leg.background !== 'none' && leg.stored !== undefined && sameRepresentation(leg.stored.entry, res);
@@ -179,7 +215,8 @@ class CacheRead {
   }
 
   private onFailure(error: unknown, leg: NetworkLeg): Observable<ApiResponse> {
-    if (!isNetworkFailure(error)) return throwError(() => error);
+    const failure = failureKind(error);
+    if (failure === undefined) return throwError(() => error);
     const { env } = this.ctx;
     const { method, url } = this.req;
     const reason = error instanceof Error ? error.name : 'failure';
@@ -190,16 +227,16 @@ class CacheRead {
     }
     if (!leg.fallback || !leg.stored) return throwError(() => error);
     const now = env.scheduler.now();
-    const freshness = servableOnFailure(leg.stored, now, this.options);
+    const freshness = servableOnFailure(leg.stored, now, this.options, failure);
     if (!freshness) return throwError(() => error);
     env.emit(freshness.fresh ? { type: 'cache-hit', method, url, tier: 'memory', stale: false } : { type: 'stale-served', method, url, reason });
     return this.serve(leg.stored, now, !freshness.fresh);
   }
 
   /** Stores a network answer when RFC 9111 §3 allows it; otherwise the stored one is outdated and goes. */
-  private store(res: Pick<ApiResponse, 'status' | 'headers' | 'body'> & { url?: string }, legStart: number): void {
+  private store(res: Pick<ApiResponse, 'status' | 'headers' | 'body'> & { url?: string }, legStart: number, evictIfUnstorable = true): void {
     const { req, ctx } = this;
-    if (ctx.partition() !== this.partition) return; // the user changed meanwhile: never file it under the new one
+    if (this.sessionChanged()) return; // the session changed meanwhile: never file it under the next one
     const responseTime = ctx.env.scheduler.now();
     const requestTime = requestTimeOf(res, legStart, responseTime);
     // A response's no-store (§5.2.2.5) settles it before the full analysis, which an uncacheable
@@ -211,11 +248,12 @@ class CacheRead {
         : analyzeResponse({ method: req.method, status: res.status, requestHeaders: req.headers, responseHeaders: res.headers, responseTime });
     if (!facts?.storable) {
       // A request's own no-store (§5.2.1.5) leaves the stored response alone.
-      if (!parseCacheControl(req.headers['cache-control']).has('no-store')) ctx.tiers.remove(this.key);
+      if (evictIfUnstorable && !parseCacheControl(req.headers['cache-control']).has('no-store')) ctx.tiers.remove(this.key);
       return;
     }
     const headers = storedHeaders(res.headers, responseTime);
     const url = res.url || req.url;
+    const own = ownBody(res.body);
     const ttlMs = ctx.config.ttlFor(req.url, this.options.requestTtlMs);
     this.keep({
       v: 1,
@@ -224,13 +262,13 @@ class CacheRead {
       method: req.method,
       status: res.status,
       headers,
-      body: res.body,
+      body: own.body,
       storedAt: responseTime,
       requestTime,
       responseTime,
       ...(ttlMs === undefined ? {} : { ttlMs }),
       varyHeaders: selectVaryHeaders(facts.vary, req.headers),
-      size: estimateSize(res.body, headers, url),
+      size: estimateSize(own.size, headers, url),
     });
   }
 
@@ -253,7 +291,7 @@ class CacheRead {
   private keep(entry: CacheEntry): StoredResponse | undefined {
     const { ctx } = this;
     const stored = hydrate(entry, ctx.config);
-    if (!stored.facts.storable || stored.expiresAt <= entry.responseTime || ctx.partition() !== this.partition) {
+    if (!stored.facts.storable || stored.expiresAt <= entry.responseTime || this.sessionChanged()) {
       ctx.tiers.remove(this.key);
       return undefined;
     }
@@ -272,7 +310,12 @@ function sameRepresentation(stored: CacheEntry, res: ApiResponse): boolean {
  * erred (5xx, or asked to wait longer than allowed with a 5xx). A 4xx is an answer, not a failure.
  */
 export function isNetworkFailure(error: unknown): boolean {
-  if (error instanceof NetworkError || error instanceof TimeoutError) return true;
-  if (error instanceof HttpError) return error.status >= 500;
-  return error instanceof RetryAfterTooLongError && error.status >= 500;
+  return failureKind(error) !== undefined;
+}
+
+/** Which kind of final failure `error` is (see {@link FailureKind}), or `undefined` for an answer. */
+export function failureKind(error: unknown): FailureKind | undefined {
+  if (error instanceof NetworkError || error instanceof TimeoutError) return 'unreachable';
+  if (error instanceof HttpError || error instanceof RetryAfterTooLongError) return error.status >= 500 ? 'server-error' : undefined;
+  return undefined;
 }

@@ -52,6 +52,14 @@ export interface CacheLayerDeps {
    * Without it, a cold start would look up (and store) under `'anonymous'` until the session loads.
    */
   readonly whenReady?: () => Observable<unknown> | undefined;
+  /**
+   * Who is asking: the partition plus the session generation (the auth layer's `sessionKey()`),
+   * read at the same moment as {@link partition}. A read whose session ends before it reaches the
+   * network (e.g. while the persistent tier is read) fails with `AuthError('session-changed')`
+   * rather than be sent with the next user's token or answer with the next user's data, and a
+   * response arriving after its session ended (a late 304 after logout) is never stored.
+   */
+  readonly sessionKey?: () => string;
 }
 
 /**
@@ -89,7 +97,7 @@ export interface CacheLayerDeps {
 export function createCacheLayer(config: CacheConfig | undefined, env: ApiEnv, deps: CacheLayerDeps): { layer: Layer; cache: CacheControls } {
   const resolved = resolveCacheConfig(config);
   const tiers = createTiers(resolved, env);
-  const ctx = { tiers, env, config: resolved, partition: deps.partition };
+  const ctx = { tiers, env, config: resolved, partition: deps.partition, sessionKey: deps.sessionKey };
 
   deps.partitionChanges$?.pipe(distinctUntilChanged()).subscribe({
     // Unreachable already (the partition is in every key); purged so no one else's data stays on the device.

@@ -3,6 +3,7 @@ import type { ApiEnv } from '../core/env';
 import type { CacheEntry, StoredResponse } from './cache-entry';
 import { createLru, type LruBounds } from './lru';
 import type { PersistentTier } from './persistent-tier';
+import { freezeBody } from './stored-body';
 
 /** {@link TwoTierCache.peek}'s answer when only the persistent tier can tell. */
 export const CONSULT_PERSISTENT: unique symbol = Symbol('consult-persistent');
@@ -75,6 +76,8 @@ export function createTwoTierCache(options: TwoTierOptions): TwoTierCache {
     if (!entry) return undefined;
     let stored: StoredResponse;
     try {
+      // Read back from a store: a new object graph, frozen like every body the cache hands out.
+      freezeBody(entry.body);
       stored = options.hydrate(entry);
     } catch (error) {
       env.emit({ type: 'cache-error', operation: 'read', detail: `unusable stored entry for ${entry.url}: ${String(error)}` });

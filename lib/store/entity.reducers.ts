@@ -1,4 +1,4 @@
-import { deepEqual, shallowEqualArrays } from './deep-equal';
+import { deepEqual, shallowEqualArrays } from '../core/deep-equal';
 import { type EntityId, type EntityState, type Reduction, isEntityId, toKey } from './entity.state';
 
 /**

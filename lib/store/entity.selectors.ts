@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs';
-import { shallowEqualArrays } from './deep-equal';
+import { shallowEqualArrays } from '../core/deep-equal';
 import { type EntityChanges, type EntityId, resolveIds, toKey } from './entity.state';
 import type { StoreListener } from './keyed-notifier';
 import type { StoreKernel } from './store-kernel';

@@ -14,5 +14,5 @@ export { withOptimistic } from './optimistic';
 export type { OptimisticHandle, OptimisticTarget } from './optimistic';
 export { toQueryStatus, trackQuery } from './query-status';
 export type { QueryData, QueryFailure, QueryLoading, QueryStatus, QuerySuccess, TrackQueryConfig } from './query-status';
-export { deepEqual } from './deep-equal';
+export { deepEqual } from '../core/deep-equal';
 export type { BodyEnvelope } from './response-like';

@@ -1,5 +1,5 @@
 import { BehaviorSubject } from 'rxjs';
-import { deepEqual } from './deep-equal';
+import { deepEqual } from '../core/deep-equal';
 import { type EntityUpdater } from './entity.reducers';
 import { type EntityChanges, type EntityId, type EntityState, type Reduction, emptyEntityState, resolveIds, toKey } from './entity.state';
 import { KeyedNotifier } from './keyed-notifier';

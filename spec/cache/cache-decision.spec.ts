@@ -1,11 +1,11 @@
 import type { HeaderMap } from '../../lib/core/headers';
-import type { FetchPolicy } from '../../lib/cache/cache-config';
-import { decideCache, servableOnFailure, type DecisionOptions } from '../../lib/cache/cache-decision';
+import type { FetchPolicy, StaleFallback } from '../../lib/cache/cache-config';
+import { decideCache, servableOnFailure, type DecisionOptions, type FailureKind } from '../../lib/cache/cache-decision';
 import { hydrate, storedHeaders, type StoredResponse } from '../../lib/cache/cache-entry';
 
 const T0 = Date.UTC(2025, 0, 1);
 const S = 1000;
-const options: DecisionOptions = { ttlMode: 'fallback', requestTtlMs: undefined, maxStaleMs: 60 * S };
+const options: DecisionOptions = { ttlMode: 'fallback', requestTtlMs: undefined, maxStaleMs: 60 * S, staleFallback: 'unreachable' };
 
 function stored(headers: HeaderMap, varyHeaders: Record<string, string> = {}): StoredResponse {
   return hydrate(
@@ -56,16 +56,25 @@ describe('decideCache', () => {
   });
 });
 
-describe('servableOnFailure', () => {
-  it.each([
-    ['a fresh entry', FRESH, T0, 'fresh'],
-    ['stale within maxStale', FRESH, T0 + 100 * S, 'stale'],
-    ['stale beyond maxStale', FRESH, T0 + 200 * S, 'no'],
-    ['beyond maxStale but within stale-if-error (RFC 5861 §4)', { 'cache-control': 'max-age=60, stale-if-error=600' }, T0 + 500 * S, 'stale'],
-    ['must-revalidate stale, even offline (§5.2.2.2)', { 'cache-control': 'max-age=60, must-revalidate' }, STALE_AT, 'no'],
-    ['no-cache (§5.2.2.4)', { 'cache-control': 'no-cache', etag: '"1"' }, T0, 'no'],
-  ])('%s', (_rule, headers, now, expected) => {
-    const f = servableOnFailure(stored(headers), now, options);
+describe('servableOnFailure (the stale-fallback decision, issue #7)', () => {
+  const SIE = { 'cache-control': 'max-age=60, stale-if-error=30' };
+  it.each<[string, HeaderMap, number, FailureKind, StaleFallback, string]>([
+    ['a fresh entry', FRESH, T0, 'server-error', 'unreachable', 'fresh'],
+    ['a fresh entry, even with staleFallback never', FRESH, T0, 'unreachable', 'never', 'fresh'],
+    ['stale within maxStale when unreachable', FRESH, T0 + 100 * S, 'unreachable', 'unreachable', 'stale'],
+    ['stale beyond maxStale when unreachable', FRESH, T0 + 200 * S, 'unreachable', 'unreachable', 'no'],
+    ['never stale on a 5xx without stale-if-error (default)', FRESH, T0 + 100 * S, 'server-error', 'unreachable', 'no'],
+    ['stale on a 5xx within maxStale with any-error', FRESH, T0 + 100 * S, 'server-error', 'any-error', 'stale'],
+    ['never stale with staleFallback never', FRESH, T0 + 100 * S, 'unreachable', 'never', 'no'],
+    ['server-allowed ignores maxStale offline', FRESH, T0 + 100 * S, 'unreachable', 'server-allowed', 'no'],
+    ['a 5xx within stale-if-error (RFC 5861 §4)', SIE, T0 + 60 * S + 29_999, 'server-error', 'unreachable', 'stale'],
+    ['a 5xx at exactly the end of stale-if-error (RFC 5861 §4, exact to the second)', SIE, T0 + 90 * S, 'server-error', 'unreachable', 'no'],
+    ['server-allowed within stale-if-error', SIE, T0 + 70 * S, 'unreachable', 'server-allowed', 'stale'],
+    ['beyond maxStale but within stale-if-error when unreachable', { 'cache-control': 'max-age=60, stale-if-error=600' }, T0 + 500 * S, 'unreachable', 'unreachable', 'stale'],
+    ['must-revalidate stale, even offline (§5.2.2.2)', { 'cache-control': 'max-age=60, must-revalidate, stale-if-error=600' }, STALE_AT, 'unreachable', 'unreachable', 'no'],
+    ['no-cache, even within stale-if-error (§5.2.2.4)', { 'cache-control': 'no-cache, stale-if-error=600', etag: '"1"' }, T0, 'server-error', 'any-error', 'no'],
+  ])('%s', (_rule, headers, now, failure, staleFallback, expected) => {
+    const f = servableOnFailure(stored(headers), now, { ...options, staleFallback }, failure);
     expect(f === undefined ? 'no' : f.fresh ? 'fresh' : 'stale').toBe(expected);
   });
 });

@@ -157,8 +157,7 @@ describe('createCacheLayer', () => {
     it.each([
       ['a NetworkError', offline],
       ['a TimeoutError', new TimeoutError({ method: 'GET', url: URL_A }, 10_000)],
-      ['a 503', new HttpError({ method: 'GET', url: URL_A }, 503, {}, 'down')],
-    ])('serves the stored response marked stale after %s', (_name, error) => {
+    ])('serves the stored response marked stale after %s (unreachable: the default stale fallback)', (_name, error) => {
       const rx = createTestScheduler();
       rx.run(({ cold, expectObservable }) => {
         const h = createCacheHarness({}, { rx });
@@ -166,6 +165,29 @@ describe('createCacheLayer', () => {
         h.respond(cold('---#', undefined, error));
         expectObservable(later(rx, 2 * SECOND, () => h.request(URL_A)).pipe(map(summary))).toBe('2000ms ---(s|)', { s: 'A:cache:stale' });
       });
+    });
+
+    it('serves it stale after a 503 only within the server\'s stale-if-error (RFC 5861 §4), not for the client\'s maxStaleMs', () => {
+      const rx = createTestScheduler();
+      rx.run(({ cold, expectObservable }) => {
+        const down = new HttpError({ method: 'GET', url: URL_A }, 503, {}, 'down');
+        const silent = createCacheHarness({}, { rx });
+        prime(silent, URL_A, stale);
+        silent.respond(cold('---#', undefined, down));
+        expectObservable(later(rx, 2 * SECOND, () => silent.request(URL_A)).pipe(map(summary))).toBe('2000ms ---#', undefined, down);
+        const allowed = createCacheHarness({}, { rx });
+        prime(allowed, URL_A, { ...stale, 'cache-control': 'max-age=1, stale-if-error=60' });
+        allowed.respond(cold('---#', undefined, down));
+        expectObservable(later(rx, 2 * SECOND, () => allowed.request(URL_A)).pipe(map(summary))).toBe('2000ms ---(s|)', { s: 'A:cache:stale' });
+      });
+    });
+
+    it("lets a get() caller refuse stale with staleFallback: 'never' (issue #7)", () => {
+      const h = createCacheHarness({ staleFallback: 'never' });
+      prime(h, URL_A, stale);
+      h.advance(2 * SECOND);
+      h.respond(offline);
+      expect(h.read(URL_A).error).toBe(offline);
     });
 
     it("emits 'stale-served' with the reason", () => {

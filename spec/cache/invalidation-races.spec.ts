@@ -51,11 +51,15 @@ describe('removals racing the persistent tier', () => {
   it("does not bring a logged-out user's entry back into memory from a read in flight at logout", () => {
     const partitions = new BehaviorSubject('user-a');
     const { h } = restartedWithWriteInProgress({ partitionChanges$: partitions });
-    h.respond({ status: 200, headers: fresh, body: 'B' });
-    h.read(URL_A);
+    const before = h.requests.length;
+    const inFlight = h.read(URL_A);
     h.setPartition('anonymous');
     partitions.next('anonymous');
     h.advance(50);
+    // The read began as user-a: it neither answers with user-a's data after the logout nor asks
+    // the network as the next session (issue #7).
+    expect(inFlight.error).toMatchObject({ kind: 'auth', reason: 'session-changed' });
+    expect(h.requests).toHaveLength(before);
     h.setPartition('user-a');
     expectNotCached(h, URL_A);
   });

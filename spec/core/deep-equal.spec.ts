@@ -1,4 +1,4 @@
-import { deepEqual, shallowEqualArrays } from '../../lib/store/deep-equal';
+import { deepEqual, shallowEqualArrays } from '../../lib/core/deep-equal';
 
 describe('deepEqual', () => {
   const nested = () => ({ id: 1, tags: ['a', 'b'], meta: { at: new Date(5), n: null } });
@@ -40,4 +40,33 @@ describe('shallowEqualArrays', () => {
     ['deep-equal but distinct members', [a], [{ id: 1 }], false],
     ['different length', [a], [a, a], false],
   ])('%s', (_, x, y, expected) => expect(shallowEqualArrays(x, y)).toBe(expected));
+});
+
+describe('deepEqual of deeply nested data', () => {
+  const nest = (levels: number, leaf: unknown): unknown => {
+    let value: unknown = leaf;
+    for (let i = 0; i < levels; i++) value = i % 2 ? [value] : { child: value };
+    return value;
+  };
+
+  it.each([10, 5_000, 20_000])('compares %i levels without a RangeError', (levels) => {
+    expect(deepEqual(nest(levels, 1), nest(levels, 1))).toBe(true);
+    expect(deepEqual(nest(levels, 1), nest(levels, 2))).toBe(false);
+    expect(deepEqual(nest(levels, 1), nest(levels - 1, 1))).toBe(false);
+  });
+
+  it('ends on cyclic values deeper than the recursion limit', () => {
+    const a: Record<string, unknown> = {};
+    const b: Record<string, unknown> = {};
+    a.self = nest(300, a);
+    b.self = nest(300, b);
+    expect(deepEqual(a, b)).toBe(true);
+  });
+
+  it('reads own properties only, whatever the key is called', () => {
+    expect(deepEqual(JSON.parse('{"__proto__":{"x":1}}'), JSON.parse('{"__proto__":{"x":1}}'))).toBe(true);
+    expect(deepEqual(JSON.parse('{"__proto__":{"x":1}}'), {})).toBe(false);
+    expect(deepEqual({ constructor: 1 }, { constructor: 1 })).toBe(true);
+    expect(deepEqual({ constructor: 1 }, {})).toBe(false);
+  });
 });
