@@ -58,7 +58,7 @@ export type { RetryConfig, RetryJitter } from './retry/retry-config';
 export { DEFAULT_RETRY_CONFIG, DEFAULT_RETRYABLE_STATUSES } from './retry/retry-config';
 
 // Cache
-export type { CacheConfig, FetchPolicy, TtlConfig, TtlMode } from './cache/cache-config';
+export type { CacheConfig, FetchPolicy, StaleFallback, TtlConfig, TtlMode } from './cache/cache-config';
 export type { CacheControls } from './cache/cache.layer';
 export type { CacheStore } from './cache/cache-store';
 export { createMemoryCacheStore } from './cache/memory.cache-store';
