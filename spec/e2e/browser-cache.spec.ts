@@ -1,26 +1,25 @@
 /**
- * Browser end-to-end: lib/ bundled for the browser (as dist/browser/rxsync.js is) in headless Chromium, with the
+ * Browser end-to-end: lib/ bundled for the browser (as an app's bundler would) in headless Chromium, with the
  * persistent cache on real IndexedDB (localforage). The first load fetches /api/items and persists
  * it; after a reload (new client, empty memory tier) the answer comes from IndexedDB and the
  * server sees no new API request.
  *
- * Needs Debian's `chromium` (CI installs it in .ci/run); without it this test fails, never skips.
+ * The browser comes from ./browser.ts (RXSYNC_CHROMIUM, a system Chromium or Chrome, else the one
+ * inside the `@sparticuz/chromium` package); without one this test fails, never skips.
  */
 import { build } from 'esbuild';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchBrowserContext } from './browser';
 
 const ROOT = resolve(__dirname, '../..');
 // Built fresh from lib/ for every run, so the browser never tests a stale bundle.
 const BUNDLE = join(ROOT, 'node_modules/.cache/rxsync-e2e/rxsync.js');
 const PAGE = join(__dirname, 'fixtures/index.html');
-const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const ITEMS = [
   { id: 1, title: 'first' },
@@ -40,16 +39,6 @@ interface PageOutcome {
   readonly error?: string;
 }
 
-function findChromium(): string | undefined {
-  const found = CHROMIUM_CANDIDATES.find((path) => existsSync(path));
-  if (found) return found;
-  try {
-    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 describe('browser: persistent HTTP cache on IndexedDB (built bundle in headless Chromium)', () => {
   let server: Server;
   let baseUrl: string;
@@ -62,13 +51,6 @@ describe('browser: persistent HTTP cache on IndexedDB (built bundle in headless 
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    const executablePath = findChromium();
-    if (!executablePath) {
-      throw new Error(
-        'Chromium not found (looked for /usr/bin/chromium and `which chromium`). Install the Debian package: ' +
-          '`apt-get update && apt-get install -y --no-install-recommends chromium` (.ci/run does this).',
-      );
-    }
     await build({ entryPoints: [join(ROOT, 'lib/index.ts')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', outfile: BUNDLE, logLevel: 'warning' });
     const bundle = readFileSync(BUNDLE);
     const html = readFileSync(PAGE);
@@ -106,7 +88,7 @@ describe('browser: persistent HTTP cache on IndexedDB (built bundle in headless 
 
     // A fresh profile: IndexedDB starts empty, and nothing is left behind.
     userDataDir = mkdtempSync(join(tmpdir(), 'rxsync-e2e-'));
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath, headless: true, args: CHROMIUM_ARGS, timeout: 15_000 });
+    context = await launchBrowserContext(userDataDir);
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (error) => pageErrors.push(String(error.stack ?? error)));
     page.on('console', (message) => {
