@@ -5,6 +5,7 @@ import type { RequestContext } from './core/context';
 import type { HeadersInit } from './core/headers';
 import type { Handler, Layer } from './core/layer';
 import type { ResponseType } from './core/request';
+import type { EmitEvent } from './core/events';
 import type { RetryConfig } from './retry/retry-config';
 import type { FetchLike } from './transport/fetch-like';
 import type { GraphQLConfig } from './graphql/graphql-config';
@@ -40,6 +41,12 @@ export interface ApiClientConfig {
    * of `rxsync/testing` for tests in virtual time. Every layer above it still runs.
    */
   readonly transport?: Handler;
+  /**
+   * Builds the transport from the client's own clock and event sink, so a transport of yours
+   * (the Angular `HttpBackend` bridge of `rxsync/angular`) times out in the client's virtual
+   * time and reports `request-start` / `response` like the fetch transport. `transport` wins.
+   */
+  readonly createTransport?: (env: TransportEnv) => Handler;
   /** Random source for retry jitter (default `Math.random`). */
   readonly random?: () => number;
   /** Headers sent with every request (e.g. `accept-language`). */
@@ -50,6 +57,14 @@ export interface ApiClientConfig {
   readonly dedupe?: boolean;
   /** Your own layers, at three documented positions (see {@link CustomLayers}). */
   readonly layers?: CustomLayers;
+}
+
+/** What {@link ApiClientConfig.createTransport} gets: the client's clock, event sink and default timeout. */
+export interface TransportEnv {
+  readonly scheduler: SchedulerLike;
+  readonly emit: EmitEvent;
+  /** The client's `timeoutMs` (per attempt, default 10 000). */
+  readonly timeoutMs: number;
 }
 
 /**

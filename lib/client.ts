@@ -97,7 +97,10 @@ export function createApiClient(config: ApiClientConfig): ApiClient {
     ...(config.retry === false ? [] : [retryLayer(config.retry, env)]),
     ...(config.layers?.attempt ?? []),
   ];
-  const transport = config.transport ?? fetchTransport(env, { fetch: config.fetch, timeoutMs: config.timeoutMs });
+  const transport =
+    config.transport ??
+    config.createTransport?.({ scheduler: env.scheduler, emit: env.emit, timeoutMs: config.timeoutMs ?? 10_000 }) ??
+    fetchTransport(env, { fetch: config.fetch, timeoutMs: config.timeoutMs });
   const send: Handler = chain(layers, transport);
 
   // Built field by field: on Node 20 a spread followed by more properties takes V8's slow path

@@ -15,7 +15,7 @@
 // The client
 export { createApiClient } from './client';
 export type { ApiClient, ApiRequestSpec } from './client';
-export type { ApiClientConfig, CustomLayers, RequestOptions } from './client-config';
+export type { ApiClientConfig, CustomLayers, RequestOptions, TransportEnv } from './client-config';
 
 // Requests, responses, layers
 export type { ApiRequest, ApiRequestInit, HttpMethod, ResponseType } from './core/request';

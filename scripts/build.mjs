@@ -27,6 +27,7 @@ import { dts } from 'rollup-plugin-dts';
 const ENTRIES = {
   index: ['.', 'lib/index.ts'],
   testing: ['./testing', 'lib/testing/index.ts'],
+  angular: ['./angular', 'lib/angular/index.ts'],
 };
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
