@@ -73,7 +73,7 @@ export type { UpsertConfig, UpsertManyFromConfig } from './store/entity.operator
 export { withOptimistic } from './store/optimistic';
 export type { OptimisticHandle } from './store/optimistic';
 export { toQueryStatus, trackQuery } from './store/query-status';
-export type { QueryFailure, QueryLoading, QueryStatus, QuerySuccess } from './store/query-status';
+export type { QueryData, QueryFailure, QueryLoading, QueryStatus, QuerySuccess } from './store/query-status';
 
 // GraphQL
 export type { GraphQLClient, GraphQLConfig, GraphQLRequestOptions } from './graphql/graphql-config';
