@@ -7,6 +7,7 @@ import type { Handler, Layer } from './core/layer';
 import type { ResponseType } from './core/request';
 import type { EmitEvent } from './core/events';
 import type { RetryConfig } from './retry/retry-config';
+import type { FleetConfig } from './fleet/fleet-config';
 import type { FetchLike } from './transport/fetch-like';
 import type { GraphQLConfig } from './graphql/graphql-config';
 
@@ -30,6 +31,11 @@ export interface ApiClientConfig {
   readonly cache?: CacheConfig | false;
   /** Backoff retries of network errors, timeouts, 5xx, 408, 429. `false` turns them off. */
   readonly retry?: Partial<RetryConfig> | false;
+  /**
+   * Fleet safety per origin, shared by every request of the client: retry budget, circuit
+   * breaker, server pushback, optional persistence. On by default; `false` turns it off.
+   */
+  readonly fleet?: FleetConfig | false;
   /** Per-attempt timeout in ms (default 10 000). */
   readonly timeoutMs?: number;
   /** Owns every timer and the cache clock; pass a `TestScheduler` to test in virtual time. */

@@ -19,7 +19,10 @@ import { dedupeLayer } from './dedupe/dedupe.layer';
 import { createGraphQLClient } from './graphql/graphql.client';
 import type { GraphQLClient } from './graphql/graphql-config';
 import { graphqlErrorsLayer } from './graphql/graphql-errors.layer';
-import { resolveRetryConfig, RETRY } from './retry/retry-config';
+import { resolveFleetConfig } from './fleet/fleet-config';
+import { createFleetGuard, type FleetControls } from './fleet/fleet-guard';
+import { fleetLayer, fleetRetryGate } from './fleet/fleet.layer';
+import { DEFAULT_RETRYABLE_STATUSES, resolveRetryConfig, RETRY } from './retry/retry-config';
 import { retryLayer } from './retry/retry.layer';
 import { fetchTransport } from './transport/fetch.transport';
 
@@ -47,6 +50,11 @@ export interface ApiClient {
   readonly auth: AuthSession | undefined;
   /** Invalidate or clear the HTTP cache. */
   readonly cache: CacheControls;
+  /**
+   * Per-origin breaker, retry budget and pushback: read the state, watch `available$(origin)`
+   * (the offline outbox pauses on it), or reset. Without fleet config it reports every origin available.
+   */
+  readonly fleet: FleetControls;
 }
 
 /**
@@ -75,6 +83,8 @@ export function createApiClient(config: ApiClientConfig): ApiClient {
           sessionKey: auth?.sessionKey,
         });
 
+  const fleet = config.fleet === false ? undefined : createFleetGuard(resolveFleetConfig(config.fleet), env);
+
   // The one place that knows the order of the layers, and why:
   // - dedupe first: identical concurrent GETs share everything below, cache lookups included.
   // - the cache before auth: a fresh hit never touches auth or retry, so offline reads work with an
@@ -86,6 +96,8 @@ export function createApiClient(config: ApiClientConfig): ApiClient {
   //   with a refresh; above retry, so GraphQL errors are never retried; below the cache, so an
   //   errored result is never stored.
   // - retry innermost, right above the transport: each attempt is one fetch with its own timeout.
+  // - the fleet stage (breaker, budget, pushback per origin) below retry: it sees every attempt,
+  //   refuses those an open breaker holds back, and counts each outcome once.
   // Each stage runs inside `defer` (see `chain`), so a replay re-runs every stage below it.
   const layers: Layer[] = [
     ...(config.layers?.outer ?? []),
@@ -94,7 +106,8 @@ export function createApiClient(config: ApiClientConfig): ApiClient {
     ...(config.layers?.network ?? []),
     ...(auth ? [auth.layer] : []),
     graphqlErrorsLayer(),
-    ...(config.retry === false ? [] : [retryLayer(config.retry, env)]),
+    ...(config.retry === false ? [] : [retryLayer(config.retry, env, fleet ? fleetRetryGate(fleet, env) : undefined)]),
+    ...(fleet ? [fleetLayer(fleet, env, (config.retry !== false && config.retry?.retryableStatuses) || DEFAULT_RETRYABLE_STATUSES)] : []),
     ...(config.layers?.attempt ?? []),
   ];
   const transport =
@@ -173,6 +186,7 @@ export function createApiClient(config: ApiClientConfig): ApiClient {
     events$,
     auth: auth?.session,
     cache: cache?.cache ?? NO_CACHE,
+    fleet: fleet ?? NO_FLEET,
   };
 }
 
@@ -201,6 +215,14 @@ function invalidRequestOptions(options: RequestOptions & Partial<Pick<ApiRequest
   if (options.context !== undefined && !(options.context instanceof RequestContext)) return 'context must be a RequestContext';
   return undefined;
 }
+
+/** `fleet: false`: every origin is always available. */
+const NO_FLEET: FleetControls = {
+  state: (origin) => ({ origin, circuit: 'closed', nextProbeAt: undefined, failures: 0, tokens: Infinity, retriesAllowed: true, pausedUntil: 0 }),
+  changes$: EMPTY,
+  available$: () => of(true),
+  reset: () => undefined,
+};
 
 /** Folds the per-request options into the typed context the layers read. */
 function contextFor(options: RequestOptions): RequestContext {

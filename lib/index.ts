@@ -7,6 +7,7 @@
  * |---------------------------------------------|---------------------|
  * | core/                                       | rxjs                |
  * | dedupe/, cache/, auth/, retry/, transport/  | core/              |
+ * | fleet/                                      | core/, retry/ (its policy and Retry-After parsing) |
  * | store/                                      | rxjs, core/deep-equal (a pure helper) |
  * | graphql/                                    | core/, store/       |
  * | client.ts                                   | everything: it composes the layers |
@@ -34,6 +35,7 @@ export {
   ApiError,
   AuthError,
   CacheMissError,
+  CircuitOpenError,
   GraphQLError,
   HttpError,
   NetworkError,
@@ -41,6 +43,7 @@ export {
   ParseError,
   RequestError,
   RetryAfterTooLongError,
+  RetryBudgetExhaustedError,
   TimeoutError,
   isApiError,
 } from './core/errors';
@@ -56,6 +59,13 @@ export { localforageTokenStore } from './auth/localforage.token-store';
 // Retry
 export type { RetryConfig, RetryJitter } from './retry/retry-config';
 export { DEFAULT_RETRY_CONFIG, DEFAULT_RETRYABLE_STATUSES } from './retry/retry-config';
+
+// Fleet safety (per-origin retry budget, circuit breaker, server pushback)
+export type { CircuitBreakerConfig, FleetConfig, RetryBudgetConfig } from './fleet/fleet-config';
+export { DEFAULT_CIRCUIT_BREAKER, DEFAULT_RETRY_BUDGET } from './fleet/fleet-config';
+export type { FleetControls, OriginFleetState } from './fleet/fleet-guard';
+export type { FleetSnapshot, FleetStateStore, OriginSnapshot } from './fleet/fleet-state-store';
+export { localforageFleetStore, memoryFleetStore } from './fleet/fleet-state-store';
 
 // Cache
 export type { CacheConfig, FetchPolicy, StaleFallback, TtlConfig, TtlMode } from './cache/cache-config';

@@ -15,7 +15,9 @@ export type ApiErrorKind =
   | 'auth'
   | 'retry-after'
   | 'graphql'
-  | 'cache';
+  | 'cache'
+  | 'circuit-open'
+  | 'retry-budget';
 
 /** Where a failed request stands with the server. */
 export type RequestOutcome =
@@ -226,6 +228,53 @@ export class RetryAfterTooLongError extends ApiError {
   }
 }
 
+/**
+ * The circuit breaker of the request's origin is open (or half-open with its one probe in
+ * flight): the request was not sent. `nextProbeAt` (scheduler time, ms) is when the breaker lets
+ * its next probe through; `undefined` while a probe is in flight (it closes or re-opens the
+ * breaker when it settles). The retry layer treats it like a `Retry-After`: it waits until then
+ * (costing no retry budget and no server request) while attempts remain.
+ */
+export class CircuitOpenError extends ApiError {
+  override readonly name = 'CircuitOpenError';
+  readonly kind = 'circuit-open' as const;
+
+  constructor(
+    request: Pick<ApiRequest, 'method' | 'url'>,
+    readonly origin: string,
+    readonly state: 'open' | 'half-open',
+    readonly nextProbeAt: number | undefined,
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super(
+      state === 'open'
+        ? `circuit open for ${origin}: ${describeRequest(request)} not sent, next probe in ${retryAfterMs ?? 0} ms`
+        : `circuit half-open for ${origin}: ${describeRequest(request)} not sent while the probe is in flight`,
+      request,
+    );
+  }
+}
+
+/**
+ * A retryable failure that was not retried because the origin's retry budget is spent: too many
+ * recent attempts to this origin failed (gRFC A6 retry throttling). `cause` is the failure itself,
+ * so the app can still tell a 503 from a network error.
+ */
+export class RetryBudgetExhaustedError extends ApiError {
+  override readonly name = 'RetryBudgetExhaustedError';
+  readonly kind = 'retry-budget' as const;
+
+  constructor(
+    request: Pick<ApiRequest, 'method' | 'url'>,
+    readonly origin: string,
+    cause: unknown,
+  ) {
+    super(`retry budget of ${origin} is spent: ${describeRequest(request)} failed without a retry (${cause instanceof Error ? cause.message : String(cause)})`, request, {
+      cause,
+    });
+  }
+}
+
 /** One entry of a GraphQL response's `errors` array (GraphQL spec §7.1.2). */
 export interface GraphQLErrorEntry {
   readonly message: string;
@@ -282,7 +331,9 @@ export type AnyApiError =
   | AuthError
   | RetryAfterTooLongError
   | GraphQLError
-  | CacheMissError;
+  | CacheMissError
+  | CircuitOpenError
+  | RetryBudgetExhaustedError;
 
 // On the prototype, not enumerable: it never shows in logs, `toEqual` or JSON.
 Object.defineProperty(ApiError.prototype, API_ERROR_BRAND, { value: true });

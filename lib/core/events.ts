@@ -27,7 +27,32 @@ export type ClientEvent =
   | { readonly type: 'cache-miss'; readonly at: number; readonly method: string; readonly url: string }
   | { readonly type: 'revalidated'; readonly at: number; readonly method: string; readonly url: string; readonly changed: boolean }
   | { readonly type: 'stale-served'; readonly at: number; readonly method: string; readonly url: string; readonly reason: string }
-  | { readonly type: 'cache-error'; readonly at: number; readonly operation: string; readonly detail: string };
+  | { readonly type: 'cache-error'; readonly at: number; readonly operation: string; readonly detail: string }
+  | {
+      /** The circuit breaker of `origin` changed state; `nextProbeAt` (scheduler ms) when open. */
+      readonly type: 'circuit-state';
+      readonly at: number;
+      readonly origin: string;
+      readonly state: 'closed' | 'open' | 'half-open';
+      readonly nextProbeAt: number | undefined;
+    }
+  | {
+      /** The retry budget of `origin` ran out (`retriesAllowed: false`) or refilled past half (`true`). */
+      readonly type: 'retry-budget';
+      readonly at: number;
+      readonly origin: string;
+      readonly tokens: number;
+      readonly retriesAllowed: boolean;
+    }
+  | {
+      /** A 503/429 with `Retry-After`: every retry to `origin` waits until `pausedUntil` (scheduler ms). */
+      readonly type: 'pushback';
+      readonly at: number;
+      readonly origin: string;
+      readonly status: number;
+      readonly pausedUntil: number;
+    }
+  | { readonly type: 'fleet-store-error'; readonly at: number; readonly operation: 'load' | 'save'; readonly detail: string };
 
 export type ClientEventType = ClientEvent['type'];
 

@@ -44,14 +44,14 @@ export const DEFAULT_RETRYABLE_STATUSES: ReadonlySet<number> = new Set([
 ]);
 
 /**
- * The defaults, as a table:
+ * The defaults, as a table (waits are upper bounds under full jitter: each is drawn in `[0, w)`):
  *
  * | field             | default           | why                                                        |
  * | ----------------- | ----------------- | ---------------------------------------------------------- |
  * | maxAttempts       | 4                 | 1 s + 2 s + 4 s = 7 s of patience before telling the user  |
  * | baseDelayMs       | 1000              | long enough for a flaky mobile link to come back           |
  * | maxDelayMs        | 30000             | with more attempts, never wait longer than this            |
- * | jitter            | 'none'            | predictable; choose 'full' when many clients retry at once |
+ * | jitter            | 'full'            | a fleet of phones that failed together must not come back together (see below) |
  * | maxRetryAfterMs   | 60000             | a server asking for minutes is down: fail, don't hang      |
  * | retryableStatuses | 408 429 500 502 503 504 | see {@link DEFAULT_RETRYABLE_STATUSES}               |
  *
@@ -62,7 +62,11 @@ export const DEFAULT_RETRY_CONFIG: RetryConfig = Object.freeze({
   maxAttempts: 4,
   baseDelayMs: 1000,
   maxDelayMs: 30_000,
-  jitter: 'none',
+  // Full jitter: AWS's simulation (Brooker 2015, re-run in bench/) found it does the least work
+  // of all backoff schedules, and rxsync's own fleet simulation (bench/fleet.bench.ts) shows why
+  // for phones: without jitter every client that failed at the outage's start retries in the same
+  // second. Tests wanting exact timings pass `jitter: 'none'` (or a fixed `random`).
+  jitter: 'full',
   maxRetryAfterMs: 60_000,
   retryableStatuses: DEFAULT_RETRYABLE_STATUSES,
 });

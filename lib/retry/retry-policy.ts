@@ -1,4 +1,4 @@
-import { HttpError, NetworkError, RetryAfterTooLongError, TimeoutError } from '../core/errors';
+import { CircuitOpenError, HttpError, NetworkError, RetryAfterTooLongError, TimeoutError } from '../core/errors';
 import { isIdempotent, type ApiRequest } from '../core/request';
 import { backoffDelay } from './backoff';
 import { parseHttpDate, parseRetryAfter } from './retry-after';
@@ -27,6 +27,9 @@ export type RetryDecision =
  * 3. At most `maxAttempts` attempts in all; then the last error stops the request.
  * 4. A readable `Retry-After` wins over the backoff; one above `maxRetryAfterMs` stops at once
  *    with `RetryAfterTooLongError` rather than keeping the caller waiting.
+ * 5. A `CircuitOpenError` (the origin's breaker refused the attempt, nothing was sent) is retried
+ *    like any failure, but not before the breaker's next probe is due; one due later than
+ *    `maxRetryAfterMs` stops at once with the `CircuitOpenError` itself.
  *
  * @param failedAttempt the attempt that just failed, 1 for the first
  * @param now the scheduler clock, for a `Retry-After` HTTP-date
@@ -45,6 +48,12 @@ export function decideRetry(
   const reason = retryableReason(error, config);
   if (reason === undefined || !mayRepeat(req, error) || failedAttempt >= config.maxAttempts) return { kind: 'stop', error };
 
+  if (error instanceof CircuitOpenError) {
+    const probeInMs = error.retryAfterMs ?? 0;
+    if (probeInMs > config.maxRetryAfterMs) return { kind: 'stop', error };
+    return { kind: 'retry', delayMs: Math.max(backoffDelay(failedAttempt, config, random), probeInMs), reason };
+  }
+
   const retryAfterMs = error instanceof HttpError ? serverRetryAfter(error, now) : undefined;
   if (retryAfterMs === undefined) return { kind: 'retry', delayMs: backoffDelay(failedAttempt, config, random), reason };
   if (retryAfterMs > config.maxRetryAfterMs) {
@@ -55,11 +64,13 @@ export function decideRetry(
 }
 
 function mayRepeat(req: ApiRequest, error: unknown): boolean {
-  return isIdempotent(req) || (error instanceof NetworkError && error.outcome === 'not-sent');
+  // A breaker's refusal is never sent, whatever the method.
+  return isIdempotent(req) || (error instanceof NetworkError && error.outcome === 'not-sent') || error instanceof CircuitOpenError;
 }
 
 /** Why the error is worth another attempt, or `undefined` when it is not. */
-function retryableReason(error: unknown, config: RetryConfig): string | undefined {
+export function retryableReason(error: unknown, config: Pick<RetryConfig, 'retryableStatuses'>): string | undefined {
+  if (error instanceof CircuitOpenError) return 'circuit open';
   if (error instanceof NetworkError) return 'network error';
   if (error instanceof TimeoutError) return 'timeout';
   if (error instanceof HttpError && config.retryableStatuses.has(error.status)) return `HTTP ${error.status}`;
@@ -71,7 +82,7 @@ function retryableReason(error: unknown, config: RetryConfig): string | undefine
  * header when it has one: both come from the server's clock, so a phone whose clock is off by an
  * hour still waits the seconds the server meant. Without `Date`, against `now`.
  */
-function serverRetryAfter(error: HttpError, now: number): number | undefined {
+export function serverRetryAfter(error: HttpError, now: number): number | undefined {
   const value = error.headers['retry-after'];
   if (value === undefined) return undefined;
   const serverDate = error.headers['date'];

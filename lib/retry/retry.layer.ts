@@ -5,7 +5,13 @@ import type { Handler, Layer } from '../core/layer';
 import type { ApiRequest } from '../core/request';
 import type { ApiResponse } from '../core/response';
 import { RETRY, resolveRetryConfig, type RetryConfig } from './retry-config';
-import { decideRetry } from './retry-policy';
+import { decideRetry, type RetryDecision } from './retry-policy';
+
+/**
+ * Adjusts a retry decision with what the layer alone cannot know: the fleet's per-origin retry
+ * budget and server pushback (see `fleetRetryGate`). Called after every failed attempt.
+ */
+export type RetryGate = (req: ApiRequest, error: unknown, decision: RetryDecision, maxRetryAfterMs: number) => RetryDecision;
 
 /**
  * The retry stage: sends a failed request again after a backoff, as {@link decideRetry} rules
@@ -20,7 +26,8 @@ import { decideRetry } from './retry-policy';
  * wait cancels it and no further attempt starts. Each wait is announced as a `retry-scheduled`
  * event. A request with an `idempotencyKey` carries the header `Idempotency-Key` (set once, when
  * the request is built), so every attempt sends the same value. Per request, the {@link RETRY} context token overrides the config
- * (`false` turns retrying off).
+ * (`false` turns retrying off). With a `gate` (the client passes the fleet's), every retry also
+ * needs the origin's retry budget and waits out its server pushback.
  *
  * ```
  * attempt 1  -#                     (503)
@@ -33,18 +40,18 @@ import { decideRetry } from './retry-policy';
  * const send = chain([retryLayer({ maxAttempts: 3 }, env)], fetchTransport);
  * send(req).subscribe({ error: (e: ApiError) => console.log(`gave up after ${e.attempts} attempts`) });
  */
-export function retryLayer(config: Partial<RetryConfig> | undefined, env: ApiEnv): Layer {
+export function retryLayer(config: Partial<RetryConfig> | undefined, env: ApiEnv, gate?: RetryGate): Layer {
   const layerConfig = resolveRetryConfig(config);
   return (req, next) => {
     const override = req.context.get(RETRY);
     const effective = override === undefined ? layerConfig : override === false ? undefined : resolveRetryConfig(override, layerConfig);
     // Nothing to retry: hand back next(req) itself, so a disabled layer costs one map lookup.
     if (effective === undefined || effective.maxAttempts <= 1) return next(req);
-    return withRetries(req, next, effective, env);
+    return withRetries(req, next, effective, env, gate);
   };
 }
 
-function withRetries(req: ApiRequest, next: Handler, config: RetryConfig, env: ApiEnv): Observable<ApiResponse> {
+function withRetries(req: ApiRequest, next: Handler, config: RetryConfig, env: ApiEnv, gate: RetryGate | undefined): Observable<ApiResponse> {
   // `defer` calls next anew per attempt: `chain` defers the stages, but the transport below us is
   // called directly, and one that starts work when called (not when subscribed) must be re-run.
   return defer(() => next(req)).pipe(
@@ -52,7 +59,8 @@ function withRetries(req: ApiRequest, next: Handler, config: RetryConfig, env: A
       // The function form, never `delay: number`: the numeric form ignores env.scheduler.
       // rxjs passes the count of errors so far, which is the attempt that just failed.
       delay: (error: unknown, failedAttempt: number) => {
-        const decision = decideRetry(req, error, failedAttempt, config, env.scheduler.now(), env.random);
+        const own = decideRetry(req, error, failedAttempt, config, env.scheduler.now(), env.random);
+        const decision = gate ? gate(req, error, own, config.maxRetryAfterMs) : own;
         if (decision.kind === 'stop') {
           // Annotated, not wrapped: the subscriber sees what went wrong, and how often.
           if (decision.error instanceof ApiError) decision.error.attempts = failedAttempt;

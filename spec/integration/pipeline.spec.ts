@@ -54,12 +54,12 @@ describe('the whole pipeline in virtual time (createApiClient + TestScheduler + 
     });
   });
 
-  it('waits 1 s, 2 s, 4 s between attempts by default, then hands the last error to the caller with its attempt count', () => {
+  it('waits 1 s, 2 s, 4 s between attempts (jitter off), then hands the last error to the caller with its attempt count', () => {
     const rx = createTestScheduler();
     rx.run(({ cold, expectObservable }) => {
       const server = backend((req) => cold('-#', undefined, httpError(503, null, {}, req)));
       const events: ClientEvent[] = [];
-      const client = createApiClient({ baseUrl: API, scheduler: rx, transport: server.handler, cache: false });
+      const client = createApiClient({ baseUrl: API, scheduler: rx, transport: server.handler, cache: false, retry: { jitter: 'none' } });
       client.events$.subscribe((e) => events.push(e));
       const failure = httpError(503, null, {}, { method: 'GET', url: `${API}/items` });
       failure.attempts = 4;
@@ -78,7 +78,7 @@ describe('the whole pipeline in virtual time (createApiClient + TestScheduler + 
     const rx = createTestScheduler();
     rx.run(({ cold, expectObservable }) => {
       const server = backend((req) => cold('-#', undefined, httpError(503, null, {}, req)));
-      const client = createApiClient({ baseUrl: API, scheduler: rx, transport: server.handler, cache: false });
+      const client = createApiClient({ baseUrl: API, scheduler: rx, transport: server.handler, cache: false, retry: { jitter: 'none' } });
       expectObservable(client.get('/items'), '^ 500ms !').toBe('');
       rx.flush();
       expect(server.seen).toHaveLength(1);
@@ -97,7 +97,7 @@ describe('the whole pipeline in virtual time (createApiClient + TestScheduler + 
       ];
       let n = 0;
       const server = backend(() => answers[n++]!);
-      const client = createApiClient({ baseUrl: API, scheduler: rx, transport: server.handler, cache: false, auth: { tokens: memoryTokenStore({ accessToken: 'opaque-1', refreshToken: 'rt' }), refresh: () => refresh$ } });
+      const client = createApiClient({ baseUrl: API, scheduler: rx, transport: server.handler, cache: false, retry: { jitter: 'none' }, auth: { tokens: memoryTokenStore({ accessToken: 'opaque-1', refreshToken: 'rt' }), refresh: () => refresh$ } });
       // 503 at 1 → wait 1 s → 401 at 1002 → refresh 1002–1003 → 503 at 1004 → wait 1 s (fresh budget) → 200 at 2005
       expectObservable(client.get('/items')).toBe('2005ms (d|)', { d: 'done' });
       expectSubscriptions(refresh$.subscriptions).toBe('1002ms ^!');

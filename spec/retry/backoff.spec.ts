@@ -1,5 +1,8 @@
 import { backoffDelay } from '../../lib/retry/backoff';
-import { DEFAULT_RETRY_CONFIG, resolveRetryConfig } from '../../lib/retry/retry-config';
+import { resolveRetryConfig } from '../../lib/retry/retry-config';
+
+/** The defaults with exact waits: the default full jitter is covered by its own rows. */
+const NO_JITTER = resolveRetryConfig({ jitter: 'none' });
 
 const noRandom = (): number => {
   throw new Error('random() must not be called without jitter');
@@ -14,7 +17,7 @@ describe('backoffDelay', () => {
       [4, 8000],
       [5, 16000],
     ])('doubles from baseDelayMs: failed attempt %i waits %i ms (base·2^(n-1))', (failedAttempt, expected) => {
-      expect(backoffDelay(failedAttempt, DEFAULT_RETRY_CONFIG, noRandom)).toBe(expected);
+      expect(backoffDelay(failedAttempt, NO_JITTER, noRandom)).toBe(expected);
     });
 
     it.each([
@@ -23,7 +26,7 @@ describe('backoffDelay', () => {
       [100, 30_000],
       [5000, 30_000], // 2^4999 is Infinity: the cap still holds
     ])('caps at maxDelayMs: failed attempt %i waits %i ms', (failedAttempt, expected) => {
-      expect(backoffDelay(failedAttempt, DEFAULT_RETRY_CONFIG, noRandom)).toBe(expected);
+      expect(backoffDelay(failedAttempt, NO_JITTER, noRandom)).toBe(expected);
     });
 
     it.each([
@@ -32,11 +35,11 @@ describe('backoffDelay', () => {
       [{ baseDelayMs: 100, maxDelayMs: 250 }, 3, 250],
       [{ baseDelayMs: 0, maxDelayMs: 250 }, 3, 0],
     ])('follows the configured base and cap: %o, failed attempt %i waits %i ms', (partial, failedAttempt, expected) => {
-      expect(backoffDelay(failedAttempt, resolveRetryConfig(partial), noRandom)).toBe(expected);
+      expect(backoffDelay(failedAttempt, resolveRetryConfig(partial, NO_JITTER), noRandom)).toBe(expected);
     });
 
     it.each([[0], [-3]])('treats failed attempt %i as the first', (failedAttempt) => {
-      expect(backoffDelay(failedAttempt, DEFAULT_RETRY_CONFIG, noRandom)).toBe(1000);
+      expect(backoffDelay(failedAttempt, NO_JITTER, noRandom)).toBe(1000);
     });
   });
 

@@ -1,12 +1,12 @@
 import { DEFAULT_RETRY_CONFIG, resolveRetryConfig } from '../../lib/retry/retry-config';
 
 describe('resolveRetryConfig', () => {
-  it('defaults to 4 attempts waiting 1 s, 2 s, 4 s, capped at 30 s, no jitter, Retry-After up to 60 s', () => {
+  it('defaults to 4 attempts waiting 1 s, 2 s, 4 s, capped at 30 s, full jitter (a fleet must not come back together), Retry-After up to 60 s', () => {
     expect(resolveRetryConfig(undefined)).toEqual({
       maxAttempts: 4,
       baseDelayMs: 1000,
       maxDelayMs: 30_000,
-      jitter: 'none',
+      jitter: 'full',
       maxRetryAfterMs: 60_000,
       retryableStatuses: new Set([408, 429, 500, 502, 503, 504]),
     });

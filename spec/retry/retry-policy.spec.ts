@@ -1,10 +1,13 @@
 import { RequestContext } from '../../lib/core/context';
 import { REPEATABLE } from '../../lib/core/context-tokens';
-import { AuthError, HttpError, NetworkError, OutcomeUnknownError, ParseError, RetryAfterTooLongError, TimeoutError } from '../../lib/core/errors';
+import { AuthError, CircuitOpenError, HttpError, NetworkError, OutcomeUnknownError, ParseError, RetryAfterTooLongError, TimeoutError } from '../../lib/core/errors';
 import type { HttpMethod } from '../../lib/core/request';
-import { DEFAULT_RETRY_CONFIG, resolveRetryConfig } from '../../lib/retry/retry-config';
+import { resolveRetryConfig } from '../../lib/retry/retry-config';
 import { decideRetry } from '../../lib/retry/retry-policy';
 import { httpError, request } from './fixtures';
+
+/** The defaults with exact waits: the default full jitter is covered by its own rows. */
+const NO_JITTER = resolveRetryConfig({ jitter: 'none' });
 
 const get = request('GET');
 const NOW = 1_000_000;
@@ -23,7 +26,7 @@ describe('decideRetry', () => {
       ['503 Service Unavailable (RFC 9110 §15.6.4)', httpError(get, 503), 'HTTP 503'],
       ['504 Gateway Timeout', httpError(get, 504), 'HTTP 504'],
     ])('retries %s after the backoff delay', (_rule, error, reason) => {
-      expect(decideRetry(get, error, 1, DEFAULT_RETRY_CONFIG, NOW, noJitter)).toEqual({ kind: 'retry', delayMs: 1000, reason });
+      expect(decideRetry(get, error, 1, NO_JITTER, NOW, noJitter)).toEqual({ kind: 'retry', delayMs: 1000, reason });
     });
 
     it.each([
@@ -41,7 +44,7 @@ describe('decideRetry', () => {
       ['an error rxsync does not know', new Error('bug in a user layer')],
       ['a thrown non-Error', 'boom'],
     ])('stops at once on %s, with that very error', (_rule, error) => {
-      const decision = decideRetry(get, error, 1, DEFAULT_RETRY_CONFIG, NOW, noJitter);
+      const decision = decideRetry(get, error, 1, NO_JITTER, NOW, noJitter);
       expect(decision.kind).toBe('stop');
       expect(decision.kind === 'stop' && decision.error).toBe(error);
     });
@@ -64,23 +67,23 @@ describe('decideRetry', () => {
       ['PATCH', 'stop'],
     ])('%s without an idempotency key: %s', (method, kind) => {
       const req = request(method);
-      expect(decideRetry(req, httpError(req, 503), 1, DEFAULT_RETRY_CONFIG, NOW, noJitter).kind).toBe(kind);
-      expect(decideRetry(req, new NetworkError(req, 'unknown'), 1, DEFAULT_RETRY_CONFIG, NOW, noJitter).kind).toBe(kind);
+      expect(decideRetry(req, httpError(req, 503), 1, NO_JITTER, NOW, noJitter).kind).toBe(kind);
+      expect(decideRetry(req, new NetworkError(req, 'unknown'), 1, NO_JITTER, NOW, noJitter).kind).toBe(kind);
     });
 
     it.each<HttpMethod>(['POST', 'PATCH'])('retries %s whose failure proves it never reached the server (not-sent)', (method) => {
       const req = request(method);
-      expect(decideRetry(req, new NetworkError(req, 'not-sent'), 1, DEFAULT_RETRY_CONFIG, NOW, noJitter)).toEqual({ kind: 'retry', delayMs: 1000, reason: 'network error' });
+      expect(decideRetry(req, new NetworkError(req, 'not-sent'), 1, NO_JITTER, NOW, noJitter)).toEqual({ kind: 'retry', delayMs: 1000, reason: 'network error' });
     });
 
     it('retries a POST its sender marked REPEATABLE (a GraphQL query)', () => {
       const req = request('POST', undefined, { context: RequestContext.empty().set(REPEATABLE, true) });
-      expect(decideRetry(req, httpError(req, 503), 1, DEFAULT_RETRY_CONFIG, NOW, noJitter).kind).toBe('retry');
+      expect(decideRetry(req, httpError(req, 503), 1, NO_JITTER, NOW, noJitter).kind).toBe('retry');
     });
 
     it.each<HttpMethod>(['POST', 'PATCH'])('retries %s that carries an idempotency key', (method) => {
       const req = request(method, undefined, { idempotencyKey: 'k-1' });
-      expect(decideRetry(req, httpError(req, 503), 1, DEFAULT_RETRY_CONFIG, NOW, noJitter)).toEqual({ kind: 'retry', delayMs: 1000, reason: 'HTTP 503' });
+      expect(decideRetry(req, httpError(req, 503), 1, NO_JITTER, NOW, noJitter)).toEqual({ kind: 'retry', delayMs: 1000, reason: 'HTTP 503' });
     });
   });
 
@@ -106,7 +109,7 @@ describe('decideRetry', () => {
       [2, 2000],
       [3, 4000],
     ])('waits the exponential backoff after failed attempt %i: %i ms', (failedAttempt, delayMs) => {
-      expect(decideRetry(get, new NetworkError(get, 'not-sent'), failedAttempt, DEFAULT_RETRY_CONFIG, NOW, noJitter)).toMatchObject({ kind: 'retry', delayMs });
+      expect(decideRetry(get, new NetworkError(get, 'not-sent'), failedAttempt, NO_JITTER, NOW, noJitter)).toMatchObject({ kind: 'retry', delayMs });
     });
 
     it('draws full jitter from the random source it is given', () => {
@@ -127,7 +130,7 @@ describe('decideRetry', () => {
       ['as an HTTP-date, against now', withRetryAfter(new Date(NOW + 5000).toUTCString()), 1, 5000],
       ['as an HTTP-date already past', withRetryAfter(new Date(NOW - 5000).toUTCString()), 1, 0],
     ])('wins over the backoff: %s', (_rule, error, failedAttempt, delayMs) => {
-      expect(decideRetry(get, error, failedAttempt, DEFAULT_RETRY_CONFIG, NOW, noJitter)).toEqual({
+      expect(decideRetry(get, error, failedAttempt, NO_JITTER, NOW, noJitter)).toEqual({
         kind: 'retry',
         delayMs,
         reason: `HTTP ${error.status}, Retry-After`,
@@ -138,11 +141,11 @@ describe('decideRetry', () => {
       const serverNow = Date.UTC(2026, 0, 1, 12, 0, 0);
       const error = withRetryAfter(new Date(serverNow + 3000).toUTCString(), 503, { date: new Date(serverNow).toUTCString() });
       const deviceNow = serverNow + 3_600_000; // the phone's clock is an hour fast
-      expect(decideRetry(get, error, 1, DEFAULT_RETRY_CONFIG, deviceNow, noJitter)).toMatchObject({ kind: 'retry', delayMs: 3000 });
+      expect(decideRetry(get, error, 1, NO_JITTER, deviceNow, noJitter)).toMatchObject({ kind: 'retry', delayMs: 3000 });
     });
 
     it.each([['soon'], [''], ['1.5']])('falls back to the backoff when Retry-After is unreadable: %j', (value) => {
-      expect(decideRetry(get, withRetryAfter(value), 2, DEFAULT_RETRY_CONFIG, NOW, noJitter)).toEqual({ kind: 'retry', delayMs: 2000, reason: 'HTTP 503' });
+      expect(decideRetry(get, withRetryAfter(value), 2, NO_JITTER, NOW, noJitter)).toEqual({ kind: 'retry', delayMs: 2000, reason: 'HTTP 503' });
     });
 
     it.each([
@@ -150,7 +153,7 @@ describe('decideRetry', () => {
       ['3600', 3_600_000],
     ])('stops at once with RetryAfterTooLongError when the wait exceeds maxRetryAfterMs: %j', (value, retryAfterMs) => {
       const error = withRetryAfter(value);
-      const decision = decideRetry(get, error, 1, DEFAULT_RETRY_CONFIG, NOW, noJitter);
+      const decision = decideRetry(get, error, 1, NO_JITTER, NOW, noJitter);
       expect(decision.kind).toBe('stop');
       const stopped = decision.kind === 'stop' ? decision.error : undefined;
       expect(stopped).toBeInstanceOf(RetryAfterTooLongError);
@@ -158,17 +161,44 @@ describe('decideRetry', () => {
     });
 
     it('accepts a wait of exactly maxRetryAfterMs', () => {
-      expect(decideRetry(get, withRetryAfter('60'), 1, DEFAULT_RETRY_CONFIG, NOW, noJitter)).toMatchObject({ kind: 'retry', delayMs: 60_000 });
+      expect(decideRetry(get, withRetryAfter('60'), 1, NO_JITTER, NOW, noJitter)).toMatchObject({ kind: 'retry', delayMs: 60_000 });
     });
 
     it('reports the spent attempts rather than the Retry-After when none are left', () => {
       const error = withRetryAfter('3600');
-      expect(decideRetry(get, error, 4, DEFAULT_RETRY_CONFIG, NOW, noJitter)).toEqual({ kind: 'stop', error });
+      expect(decideRetry(get, error, 4, NO_JITTER, NOW, noJitter)).toEqual({ kind: 'stop', error });
     });
 
     it('is ignored on a status that is not retried', () => {
       const error = withRetryAfter('1', 404);
-      expect(decideRetry(get, error, 1, DEFAULT_RETRY_CONFIG, NOW, noJitter)).toEqual({ kind: 'stop', error });
+      expect(decideRetry(get, error, 1, NO_JITTER, NOW, noJitter)).toEqual({ kind: 'stop', error });
     });
+  });
+});
+
+describe('decideRetry with a CircuitOpenError (the breaker refused the attempt)', () => {
+  const open = (retryAfterMs: number | undefined) =>
+    new CircuitOpenError(get, 'https://api.example.com', retryAfterMs === undefined ? 'half-open' : 'open', retryAfterMs === undefined ? undefined : NOW + retryAfterMs, retryAfterMs);
+  it.each([
+    ['waits for the probe when it is due after the backoff', open(3000), 1, 3000],
+    ['waits the backoff when the probe is due sooner', open(200), 2, 2000],
+    ['half-open (probe in flight): waits the backoff', open(undefined), 1, 1000],
+  ])('%s', (_rule, error, failedAttempt, delayMs) => {
+    expect(decideRetry(get, error, failedAttempt, NO_JITTER, NOW, noJitter)).toEqual({ kind: 'retry', delayMs, reason: 'circuit open' });
+  });
+
+  it('retries a POST without idempotency key: nothing was sent', () => {
+    const post = request('POST');
+    expect(decideRetry(post, new CircuitOpenError(post, 'https://api.example.com', 'open', NOW + 10, 10), 1, NO_JITTER, NOW, noJitter).kind).toBe('retry');
+  });
+
+  it('stops with the CircuitOpenError itself when the probe is due later than maxRetryAfterMs', () => {
+    const error = open(120_000);
+    expect(decideRetry(get, error, 1, NO_JITTER, NOW, noJitter)).toEqual({ kind: 'stop', error });
+  });
+
+  it('stops after maxAttempts like any failure', () => {
+    const error = open(10);
+    expect(decideRetry(get, error, 4, NO_JITTER, NOW, noJitter)).toEqual({ kind: 'stop', error });
   });
 });

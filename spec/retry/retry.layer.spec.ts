@@ -23,7 +23,8 @@ describe('retryLayer', () => {
 
   /** The layer under test, on the TestScheduler's clock. */
   function layer(config?: Partial<RetryConfig>, random?: () => number): Layer {
-    return retryLayer(config, createEnv({ scheduler: rx, random }).env);
+    // Exact waits unless a test asks for jitter: the default is full jitter.
+    return retryLayer({ jitter: 'none', ...config }, createEnv({ scheduler: rx, random }).env);
   }
 
   /** The error the subscriber should see: `error` annotated with the attempts made. */
@@ -166,7 +167,7 @@ describe('retryLayer', () => {
     rx.run(({ cold, expectObservable, expectSubscriptions }) => {
       const attempt1 = cold<ApiResponse>('-#', undefined, httpError(get, 503));
       const attempt2 = cold('-r|', { r: ok });
-      const result = retryLayer(undefined, env)(get, sequenceHandler(attempt1, attempt2));
+      const result = retryLayer({ jitter: 'none' }, env)(get, sequenceHandler(attempt1, attempt2));
 
       expectObservable(result, '^--!').toBe('---');
       expectSubscriptions(attempt1.subscriptions).toBe('^!');
@@ -244,7 +245,7 @@ describe('retryLayer', () => {
         b: scheduled(1002, 2, 2000, 'network error'),
         c: scheduled(3003, 3, 5000, 'HTTP 429, Retry-After'),
       });
-      expectObservable(retryLayer(undefined, env)(get, sequenceHandler(...attempts))).toBe('8004ms r|', { r: ok });
+      expectObservable(retryLayer({ jitter: 'none' }, env)(get, sequenceHandler(...attempts))).toBe('8004ms r|', { r: ok });
     });
   });
 

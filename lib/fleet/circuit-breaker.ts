@@ -1,0 +1,88 @@
+import type { CircuitBreakerConfig } from './fleet-config';
+
+/**
+ * A breaker's state. `opens` counts the breaks since it last closed (for a growing break).
+ * Times are scheduler milliseconds.
+ */
+export type BreakerState =
+  | { readonly kind: 'closed'; readonly failures: number }
+  | { readonly kind: 'open'; readonly opens: number; readonly nextProbeAt: number }
+  | { readonly kind: 'half-open'; readonly opens: number };
+
+export const CLOSED: BreakerState = Object.freeze({ kind: 'closed', failures: 0 });
+
+/** What the breaker says to an attempt about to be sent. */
+export type Admission =
+  | { readonly verdict: 'send'; readonly state: BreakerState }
+  /** The one attempt of half-open: its outcome closes or re-opens the breaker. */
+  | { readonly verdict: 'probe'; readonly state: BreakerState }
+  | { readonly verdict: 'reject'; readonly state: BreakerState; readonly nextProbeAt: number | undefined };
+
+/**
+ * Closed sends; open rejects until `nextProbeAt`, then lets exactly one probe through and turns
+ * half-open; half-open rejects everyone else (fail fast, they do not wait: the retry layer then
+ * backs off as after any failure, and no request queues behind a probe that may hang).
+ *
+ * ```
+ * closed ──threshold failures──▶ open ──nextProbeAt──▶ half-open ──probe ok──▶ closed
+ *                                  ▲                        │
+ *                                  └────probe failed────────┘   (probe cancelled: open, probe due now)
+ * ```
+ *
+ * @example
+ * admit({ kind: 'open', opens: 1, nextProbeAt: 5000 }, 4000); // reject, nextProbeAt 5000
+ * admit({ kind: 'open', opens: 1, nextProbeAt: 5000 }, 5000); // probe, state half-open
+ */
+export function admit(state: BreakerState, now: number): Admission {
+  switch (state.kind) {
+    case 'closed':
+      return { verdict: 'send', state };
+    case 'open':
+      if (now < state.nextProbeAt) return { verdict: 'reject', state, nextProbeAt: state.nextProbeAt };
+      return { verdict: 'probe', state: { kind: 'half-open', opens: state.opens } };
+    case 'half-open':
+      return { verdict: 'reject', state, nextProbeAt: undefined };
+  }
+}
+
+/**
+ * The state after an attempt's outcome. `probe` says whether the attempt was the half-open probe;
+ * outcomes of attempts sent before the breaker opened change nothing while it is open.
+ * `abandoned`: the probe was cancelled before an answer, so the next attempt may probe at once.
+ *
+ * @param random the client's random source, for the break's jitter
+ * @example
+ * recordOutcome({ kind: 'closed', failures: 4 }, 'failure', false, 1000, DEFAULT_CIRCUIT_BREAKER, () => 1);
+ * // { kind: 'open', opens: 1, nextProbeAt: 6000 }
+ */
+export function recordOutcome(
+  state: BreakerState,
+  outcome: 'success' | 'failure' | 'abandoned',
+  probe: boolean,
+  now: number,
+  config: CircuitBreakerConfig,
+  random: () => number,
+): BreakerState {
+  if (state.kind === 'closed') {
+    if (outcome === 'success') return state.failures === 0 ? state : CLOSED;
+    if (outcome === 'abandoned') return state;
+    const failures = state.failures + 1;
+    return failures >= config.failureThreshold ? open(1, now, config, random) : { kind: 'closed', failures };
+  }
+  if (state.kind === 'half-open' && probe) {
+    if (outcome === 'success') return CLOSED;
+    if (outcome === 'abandoned') return { kind: 'open', opens: state.opens, nextProbeAt: now };
+    return open(state.opens + 1, now, config, random);
+  }
+  return state;
+}
+
+/** The length of the n-th break in a row: `openMs · 2^(n−1)` up to `maxOpenMs`, with equal jitter. */
+export function breakMs(opens: number, config: CircuitBreakerConfig, random: () => number): number {
+  const full = Math.min(config.maxOpenMs, config.openMs * 2 ** Math.max(0, opens - 1));
+  return config.jitter === 'equal' ? Math.ceil(full / 2 + random() * (full / 2)) : full;
+}
+
+function open(opens: number, now: number, config: CircuitBreakerConfig, random: () => number): BreakerState {
+  return { kind: 'open', opens, nextProbeAt: now + breakMs(opens, config, random) };
+}

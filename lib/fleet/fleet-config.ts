@@ -1,0 +1,122 @@
+import type { FleetStateStore } from './fleet-state-store';
+
+/**
+ * The retry budget of one origin: a token bucket as in gRPC retry throttling (gRFC A6).
+ * The bucket starts full; every attempt that fails in a retryable way takes 1 token, every other
+ * answer gives back `tokenRatio`; retries are allowed only while more than half the bucket is left.
+ */
+export interface RetryBudgetConfig {
+  /** Size of the bucket; half of it is the reserve that retries may never touch. */
+  readonly maxTokens: number;
+  /** Tokens an answered attempt gives back. Retries stop when failures exceed `tokenRatio / (1 + tokenRatio)` of attempts. */
+  readonly tokenRatio: number;
+}
+
+/**
+ * The circuit breaker of one origin: closed → open after `failureThreshold` consecutive failed
+ * attempts → after the break, half-open: exactly one probe goes out, every other attempt fails fast
+ * with `CircuitOpenError` → the probe's success closes it, its failure opens it again.
+ */
+export interface CircuitBreakerConfig {
+  /** Consecutive retryable failures (network, timeout, 408/429/5xx) that open the breaker. */
+  readonly failureThreshold: number;
+  /** How long the first break lasts before a probe may go out. */
+  readonly openMs: number;
+  /** Each probe that fails doubles the break, up to this (equal to `openMs`: a fixed break). */
+  readonly maxOpenMs: number;
+  /**
+   * `'equal'`: each break lasts between half and all of its length, drawn from the client's
+   * random source, so a fleet whose breakers opened together does not probe together.
+   * `'none'` for exact timings.
+   */
+  readonly jitter: 'none' | 'equal';
+}
+
+/**
+ * Fleet safety, per origin and shared by every request of one client: a retry budget, a circuit
+ * breaker, and server pushback (a `Retry-After` on a 503 or 429 holds back every retry to that
+ * origin, not only the request that got it). `false` for any part turns it off.
+ *
+ * @example
+ * createApiClient({
+ *   baseUrl,
+ *   fleet: { breaker: { failureThreshold: 3 }, store: localforageFleetStore() }, // survives restarts
+ * });
+ */
+export interface FleetConfig {
+  readonly budget?: Partial<RetryBudgetConfig> | false;
+  readonly breaker?: Partial<CircuitBreakerConfig> | false;
+  /** Honour `Retry-After` of 503/429 across requests (default true). */
+  readonly pushback?: boolean;
+  /** Keeps breaker, budget and pushback across app restarts (default: none, memory only). */
+  readonly store?: FleetStateStore;
+  /** How long the first request waits for `store` to load before going ahead without it (default 500 ms). */
+  readonly storeTimeoutMs?: number;
+}
+
+/**
+ * Defaults, and why:
+ *
+ * | setting                   | default | why |
+ * | ------------------------- | ------- | --- |
+ * | budget.maxTokens          | 10      | gRFC A6's example: a full bucket allows 5 failed retries in a row before throttling |
+ * | budget.tokenRatio         | 0.5     | retries stop once more than ⅓ of recent attempts fail. A6's example 0.1 stops at ≈ 9 %, which a mobile link losing 20–30 % of attempts would hit all day (bench: flaky network) while the breaker already stops a real outage |
+ * | breaker.failureThreshold  | 5       | five failed attempts in a row is an outage, not a lossy link (0.27⁵ ≈ 0.1 % at 27 % loss) |
+ * | breaker.openMs            | 5000    | Polly's BreakDuration; a probe every 5 s costs a fleet at most one request per client per 5 s |
+ * | breaker.maxOpenMs         | 5000    | a fixed break: the origin is probed again within one break of its recovery |
+ * | breaker.jitter            | 'equal' | breaks of 2.5–5 s: a fleet's probes spread out instead of arriving together |
+ * | pushback                  | true    | a server that says "come back in N s" is obeyed by every request of the client |
+ * | storeTimeoutMs            | 500     | a store that never answers must not hold requests back |
+ */
+export const DEFAULT_RETRY_BUDGET: RetryBudgetConfig = Object.freeze({ maxTokens: 10, tokenRatio: 0.5 });
+export const DEFAULT_CIRCUIT_BREAKER: CircuitBreakerConfig = Object.freeze({ failureThreshold: 5, openMs: 5000, maxOpenMs: 5000, jitter: 'equal' });
+export const DEFAULT_STORE_TIMEOUT_MS = 500;
+
+/** The config with defaults filled in; `undefined` for a part that is off. */
+export interface ResolvedFleetConfig {
+  readonly budget: RetryBudgetConfig | undefined;
+  readonly breaker: CircuitBreakerConfig | undefined;
+  readonly pushback: boolean;
+  readonly store: FleetStateStore | undefined;
+  readonly storeTimeoutMs: number;
+}
+
+/**
+ * Fills in the defaults and rejects values that cannot work, at configuration time.
+ *
+ * @example
+ * resolveFleetConfig({ breaker: { openMs: 1000 } }).breaker; // { failureThreshold: 5, openMs: 1000, maxOpenMs: 1000, jitter: 'equal' }
+ */
+export function resolveFleetConfig(config: FleetConfig | undefined): ResolvedFleetConfig {
+  const budget = config?.budget === false ? undefined : { ...DEFAULT_RETRY_BUDGET, ...defined(config?.budget) };
+  const breakerPartial = config?.breaker === false ? undefined : defined(config?.breaker);
+  // A changed openMs without a maxOpenMs keeps the break fixed, as the default is.
+  const breaker =
+    breakerPartial === undefined
+      ? undefined
+      : { ...DEFAULT_CIRCUIT_BREAKER, maxOpenMs: breakerPartial.openMs ?? DEFAULT_CIRCUIT_BREAKER.maxOpenMs, ...breakerPartial };
+  if (budget) {
+    if (!(budget.maxTokens > 0 && Number.isFinite(budget.maxTokens))) invalid('budget.maxTokens', budget.maxTokens, 'a positive number');
+    if (!(budget.tokenRatio >= 0 && Number.isFinite(budget.tokenRatio))) invalid('budget.tokenRatio', budget.tokenRatio, 'a number ≥ 0');
+  }
+  if (breaker) {
+    if (!Number.isInteger(breaker.failureThreshold) || breaker.failureThreshold < 1) invalid('breaker.failureThreshold', breaker.failureThreshold, 'an integer ≥ 1');
+    if (!(breaker.openMs >= 0 && breaker.openMs <= MAX_TIMER_MS)) invalid('breaker.openMs', breaker.openMs, `ms from 0 to ${MAX_TIMER_MS}`);
+    if (!(breaker.maxOpenMs >= breaker.openMs && breaker.maxOpenMs <= MAX_TIMER_MS)) invalid('breaker.maxOpenMs', breaker.maxOpenMs, `ms from openMs to ${MAX_TIMER_MS}`);
+    if (breaker.jitter !== 'none' && breaker.jitter !== 'equal') invalid('breaker.jitter', breaker.jitter, "'none' or 'equal'");
+  }
+  const storeTimeoutMs = config?.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
+  if (!(storeTimeoutMs >= 0 && storeTimeoutMs <= MAX_TIMER_MS)) invalid('storeTimeoutMs', storeTimeoutMs, `ms from 0 to ${MAX_TIMER_MS}`);
+  return { budget, breaker, pushback: config?.pushback ?? true, store: config?.store, storeTimeoutMs };
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function defined<T extends object>(partial: T | undefined): Partial<T> {
+  if (!partial) return {};
+  return Object.fromEntries(Object.entries(partial).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+function invalid(field: string, value: unknown, expected: string): never {
+  throw new Error(`rxsync fleet config: ${field} must be ${expected}, got ${String(value)}`);
+}

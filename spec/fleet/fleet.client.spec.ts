@@ -1,0 +1,278 @@
+import { defer, type Observable } from 'rxjs';
+import type { TestScheduler } from 'rxjs/testing';
+import {
+  CircuitOpenError,
+  createApiClient,
+  memoryFleetStore,
+  RetryBudgetExhaustedError,
+  type ApiClientConfig,
+  type ApiRequest,
+  type ApiResponse,
+  type ClientEvent,
+  type FleetConfig,
+} from 'rxsync';
+import { httpError, okResponse } from 'rxsync/testing';
+import { createTestScheduler } from '../helpers/marbles';
+
+const API = 'https://api.example.com';
+const ok = okResponse({ ok: true });
+const requestOf = (path: string): Pick<ApiRequest, 'method' | 'url'> => ({ method: 'GET', url: `${API}${path}` });
+
+/** A backend answering by a script, recording every request it received. */
+function backend(answer: (req: ApiRequest) => Observable<ApiResponse>) {
+  const seen: ApiRequest[] = [];
+  return { seen, handler: (req: ApiRequest) => defer(() => (seen.push(req), answer(req))) };
+}
+
+/** A client in virtual time with exact waits: no retry jitter, no break jitter. */
+function clientFor(rx: TestScheduler, handler: ApiClientConfig['transport'], fleet: FleetConfig, retry: ApiClientConfig['retry'] = { jitter: 'none' }) {
+  const client = createApiClient({ baseUrl: API, scheduler: rx, transport: handler, cache: false, dedupe: false, retry, fleet });
+  const events: ClientEvent[] = [];
+  client.events$.subscribe((e) => events.push(e));
+  return { client, events };
+}
+
+const fleetEvents = (events: ClientEvent[]) =>
+  events
+    .filter((e) => e.type === 'circuit-state' || e.type === 'retry-budget' || e.type === 'pushback')
+    .map((e) => {
+      if (e.type === 'circuit-state') return `${e.at} ${e.state}${e.nextProbeAt === undefined ? '' : ` probe@${e.nextProbeAt}`}`;
+      if (e.type === 'retry-budget') return `${e.at} budget ${e.retriesAllowed ? 'refilled' : 'spent'} (${e.tokens})`;
+      return `${e.at} pushback ${e.status} until ${e.pausedUntil}`;
+    });
+
+describe('fleet safety through createApiClient (virtual time)', () => {
+  let rx: TestScheduler;
+  beforeEach(() => {
+    rx = createTestScheduler();
+  });
+
+  describe('circuit breaker', () => {
+    it('opens after consecutive failures, fails fast saying when the probe is due, lets exactly one probe through, closes on its success', () => {
+      rx.run(({ cold, expectObservable }) => {
+        // Down until 1000 ms, then answering after 10 ms.
+        const server = backend((req) => (rx.now() < 1000 ? cold<ApiResponse>('-#', undefined, httpError(503, null, {}, req)) : cold('----------(r|)', { r: ok })));
+        const { client, events } = clientFor(rx, server.handler, { budget: false, breaker: { failureThreshold: 3, openMs: 1000, jitter: 'none' } }, { maxAttempts: 1 });
+
+        const failure = httpError(503, null, {}, requestOf('/a'));
+        expectObservable(client.get('/a')).toBe('-#', undefined, failure);
+        expectObservable(client.get('/b')).toBe('-#', undefined, httpError(503, null, {}, requestOf('/b')));
+        expectObservable(client.get('/c')).toBe('-#', undefined, httpError(503, null, {}, requestOf('/c'))); // third failure at 1: open until 1001
+        expectObservable(client.get('/d'), '500ms ^').toBe('500ms #', undefined, new CircuitOpenError(requestOf('/d'), API, 'open', 1001, 501));
+        expectObservable(client.get('/probe'), '1001ms ^').toBe('1011ms (r|)', { r: ok.body });
+        expectObservable(client.get('/e'), '1005ms ^').toBe('1005ms #', undefined, new CircuitOpenError(requestOf('/e'), API, 'half-open', undefined, undefined));
+        expectObservable(client.get('/f'), '1020ms ^').toBe('1030ms (r|)', { r: ok.body });
+
+        rx.flush();
+        expect(server.seen.map((r) => r.url.slice(API.length))).toEqual(['/a', '/b', '/c', '/probe', '/f']);
+        expect(fleetEvents(events)).toEqual(['1 open probe@1001', '1001 half-open', '1011 closed']);
+      });
+    });
+
+    it('the retry layer waits for the probe instead of burning attempts, and the probe recovers the request', () => {
+      rx.run(({ cold, expectObservable }) => {
+        const server = backend((req) => (rx.now() < 1000 ? cold<ApiResponse>('-#', undefined, httpError(503, null, {}, req)) : cold('-(r|)', { r: ok })));
+        const { client } = clientFor(rx, server.handler, { budget: false, breaker: { failureThreshold: 2, openMs: 1000, jitter: 'none' } }, { jitter: 'none', baseDelayMs: 100 });
+        // attempt 1 fails at 1; waits 100; attempt 2 fails at 102 → open until 1102; waits 200;
+        // attempt 3 at 302 is refused (probe in 800 ms), so it waits 800, not its 400 backoff;
+        // attempt 4 at 1102 is the probe, answered at 1103.
+        expectObservable(client.get('/items')).toBe('1103ms (r|)', { r: ok.body });
+        rx.flush();
+        expect(server.seen).toHaveLength(3);
+      });
+    });
+
+    it('a probe cancelled before its answer frees the probe slot at once (never stuck half-open)', () => {
+      rx.run(({ cold, expectObservable }) => {
+        let n = 0;
+        const server = backend((req) => (++n <= 2 ? cold<ApiResponse>('-#', undefined, httpError(503, null, {}, req)) : n === 3 ? cold('-----(r|)', { r: ok }) : cold('-(r|)', { r: ok })));
+        const { client, events } = clientFor(rx, server.handler, { budget: false, breaker: { failureThreshold: 2, openMs: 100, jitter: 'none' } }, { maxAttempts: 1 });
+        expectObservable(client.get('/a')).toBe('-#', undefined, httpError(503, null, {}, requestOf('/a')));
+        expectObservable(client.get('/b')).toBe('-#', undefined, httpError(503, null, {}, requestOf('/b')));
+        expectObservable(client.get('/probe'), '101ms ^!').toBe(''); // unsubscribed at 102, before its answer at 106
+        expectObservable(client.get('/next'), '104ms ^').toBe('105ms (r|)', { r: ok.body }); // probes at once, closes
+        rx.flush();
+        expect(fleetEvents(events)).toEqual(['1 open probe@101', '101 half-open', '102 open probe@102', '104 half-open', '105 closed']);
+      });
+    });
+
+    it('a 404 proves the origin is up: only retryable failures count', () => {
+      rx.run(({ cold, expectObservable }) => {
+        let n = 0;
+        const server = backend((req) => cold<ApiResponse>('-#', undefined, httpError(++n % 2 === 0 ? 404 : 503, null, {}, req)));
+        const { client, events } = clientFor(rx, server.handler, { budget: false, breaker: { failureThreshold: 2, jitter: 'none' } }, { maxAttempts: 1 });
+        for (let i = 0; i < 6; i++) expectObservable(client.get(`/x${i}`), `${i * 10}ms ^`).toBe(`${i * 10 + 1}ms #`, undefined, httpError(i % 2 === 1 ? 404 : 503, null, {}, requestOf(`/x${i}`)));
+        rx.flush();
+        expect(fleetEvents(events)).toEqual([]);
+      });
+    });
+  });
+
+  describe('retry budget', () => {
+    it('is shared by every request to the origin: once spent, a retryable failure fails at once with RetryBudgetExhaustedError carrying the failure', () => {
+      rx.run(({ cold, expectObservable }) => {
+        let failing = true;
+        const server = backend((req) => (failing ? cold<ApiResponse>('-#', undefined, httpError(503, null, {}, req)) : cold('-(r|)', { r: ok })));
+        const { client, events } = clientFor(rx, server.handler, { breaker: false, budget: { maxTokens: 4, tokenRatio: 0.5 } }, { jitter: 'none', baseDelayMs: 100 });
+
+        // /a: fails (4 → 3 tokens, retry allowed), waits 100, fails again (3 → 2: spent).
+        const spentA = new RetryBudgetExhaustedError(requestOf('/a'), API, httpError(503, null, {}, requestOf('/a')));
+        spentA.attempts = 2;
+        expectObservable(client.get('/a')).toBe('102ms #', undefined, spentA);
+        // /b, a request of its own, gets no retry at all (2 → 1).
+        const spentB = new RetryBudgetExhaustedError(requestOf('/b'), API, httpError(503, null, {}, requestOf('/b')));
+        expectObservable(client.get('/b'), '200ms ^').toBe('201ms #', undefined, spentB);
+        // Answers refill it: 1 → 1.5 → 2 → 2.5 (> 2: retries allowed again).
+        rx.schedule(() => (failing = false), 300);
+        for (const t of [300, 310, 320]) expectObservable(client.get(`/ok${t}`), `${t}ms ^`).toBe(`${t + 1}ms (r|)`, { r: ok.body });
+
+        rx.flush();
+        expect(server.seen).toHaveLength(6);
+        expect(fleetEvents(events)).toEqual(['102 budget spent (2)', '321 budget refilled (2.5)']);
+        expect(client.fleet.state(API)).toMatchObject({ tokens: 2.5, retriesAllowed: true, circuit: 'closed' });
+      });
+    });
+
+    it('the failed request is reported with its own error kind in request-failed', () => {
+      rx.run(({ cold }) => {
+        const server = backend((req) => cold<ApiResponse>('-#', undefined, httpError(503, null, {}, req)));
+        const { client, events } = clientFor(rx, server.handler, { breaker: false, budget: { maxTokens: 2 } }, { jitter: 'none' });
+        client.get('/a').subscribe({ error: () => undefined });
+        rx.flush();
+        expect(events.filter((e) => e.type === 'request-failed')).toEqual([expect.objectContaining({ errorKind: 'retry-budget', attempts: 1 })]);
+      });
+    });
+  });
+
+  describe('server pushback', () => {
+    it('a Retry-After on a 503 holds back the retries of every request to the origin, not only its own', () => {
+      rx.run(({ cold, expectObservable }) => {
+        let n = 0;
+        const server = backend((req) => {
+          n++;
+          if (n === 1) return cold<ApiResponse>('-#', undefined, httpError(503, null, { 'retry-after': '5' }, req));
+          if (n === 2) return cold<ApiResponse>('-#', undefined, httpError(503, null, {}, req)); // no Retry-After of its own
+          return cold('-(r|)', { r: ok });
+        });
+        const { client, events } = clientFor(rx, server.handler, { breaker: false }, { jitter: 'none', baseDelayMs: 100 });
+        expectObservable(client.get('/a')).toBe('5002ms (r|)', { r: ok.body }); // waits the 5 s it was told
+        // /b fails at 101; its own backoff would resend at 201, but the origin is paused until 5001.
+        expectObservable(client.get('/b'), '100ms ^').toBe('5002ms (r|)', { r: ok.body });
+        rx.flush();
+        expect(server.seen.map((r) => r.url.slice(API.length))).toEqual(['/a', '/b', '/a', '/b']);
+        expect(fleetEvents(events)).toEqual(['1 pushback 429 until 5001'.replace('429', '503')]);
+        expect(events.filter((e) => e.type === 'retry-scheduled').map((e) => e.type === 'retry-scheduled' && `${e.url.slice(API.length)} ${e.delayMs} ${e.reason}`)).toEqual([
+          '/a 5000 HTTP 503, Retry-After',
+          '/b 4900 HTTP 503, paused by Retry-After',
+        ]);
+      });
+    });
+
+    it('pushback: false keeps each request to its own Retry-After', () => {
+      rx.run(({ cold, expectObservable }) => {
+        let n = 0;
+        const server = backend((req) => {
+          n++;
+          if (n === 1) return cold<ApiResponse>('-#', undefined, httpError(429, null, { 'retry-after': '5' }, req));
+          if (n === 2) return cold<ApiResponse>('-#', undefined, httpError(503, null, {}, req));
+          return cold('-(r|)', { r: ok });
+        });
+        const { client } = clientFor(rx, server.handler, { breaker: false, pushback: false }, { jitter: 'none', baseDelayMs: 100 });
+        expectObservable(client.get('/a')).toBe('5002ms (r|)', { r: ok.body });
+        expectObservable(client.get('/b'), '100ms ^').toBe('202ms (r|)', { r: ok.body });
+      });
+    });
+  });
+
+  describe('jitter', () => {
+    it('defaults to full jitter, drawn from the client random source', () => {
+      rx.run(({ cold, expectObservable }) => {
+        let n = 0;
+        const server = backend((req) => (++n <= 2 ? cold<ApiResponse>('-#', undefined, httpError(503, null, {}, req)) : cold('-(r|)', { r: ok })));
+        const client = createApiClient({ baseUrl: API, scheduler: rx, transport: server.handler, cache: false, random: () => 0.5 });
+        // waits 500 (½ of 1 s) then 1000 (½ of 2 s)
+        expectObservable(client.get('/items')).toBe('1503ms (r|)', { r: ok.body });
+      });
+    });
+  });
+
+  describe('available$ (for the offline outbox)', () => {
+    it('is false while the breaker is open and turns true by itself when the probe is due', () => {
+      rx.run(({ cold, expectObservable }) => {
+        const server = backend((req) => cold<ApiResponse>('-#', undefined, httpError(503, null, {}, req)));
+        const { client } = clientFor(rx, server.handler, { budget: false, breaker: { failureThreshold: 1, openMs: 1000, jitter: 'none' } }, { maxAttempts: 1 });
+        expectObservable(client.fleet.available$(API)).toBe('tf 999ms t', { t: true, f: false }) // open at 1, probe due at 1001;
+        client.get('/a').subscribe({ error: () => undefined });
+      });
+    });
+
+    it('is false during a pushback pause', () => {
+      rx.run(({ cold, expectObservable }) => {
+        const server = backend((req) => cold<ApiResponse>('-#', undefined, httpError(503, null, { 'retry-after': '2' }, req)));
+        const { client } = clientFor(rx, server.handler, { budget: false, breaker: false }, { maxAttempts: 1 });
+        client.get('/a').subscribe({ error: () => undefined });
+        expectObservable(client.fleet.available$(API)).toBe('tf 1999ms t', { t: true, f: false });
+      });
+    });
+  });
+});
+
+describe('fleet state across restarts', () => {
+  const flushPromises = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('a restarted client loads the open breaker before it sends anything: no new storm', async () => {
+    const rx = createTestScheduler();
+    const store = memoryFleetStore({ version: 1, origins: { [API]: { tokens: 3, breaker: { kind: 'open', opens: 1, nextProbeAt: 5000 }, pausedUntil: 0 } } });
+    const server = backend(() => rx.createColdObservable('-(r|)', { r: ok }));
+    const client = createApiClient({ baseUrl: API, scheduler: rx, transport: server.handler, cache: false, retry: { maxAttempts: 1 }, fleet: { store } });
+    const seen: unknown[] = [];
+    client.get('/a').subscribe({ error: (e: unknown) => seen.push(e) }); // subscribed before the store answered
+    await flushPromises();
+    rx.flush();
+    expect(server.seen).toHaveLength(0);
+    expect(seen).toEqual([expect.any(CircuitOpenError)]);
+    expect(client.fleet.state(API)).toMatchObject({ circuit: 'open', nextProbeAt: 5000, tokens: 3, retriesAllowed: false });
+  });
+
+  it('saves the breaker when it opens, for the next start', async () => {
+    const rx = createTestScheduler();
+    const store = memoryFleetStore();
+    const server = backend((req) => rx.createColdObservable<ApiResponse>('-#', undefined, httpError(503, null, {}, req)));
+    const client = createApiClient({ baseUrl: API, scheduler: rx, transport: server.handler, cache: false, retry: { maxAttempts: 1 }, fleet: { store, breaker: { failureThreshold: 1, jitter: 'none' } } });
+    await flushPromises();
+    client.get('/a').subscribe({ error: () => undefined });
+    rx.flush();
+    await flushPromises();
+    expect(store.snapshot?.origins[API]).toEqual({ tokens: 9, breaker: { kind: 'open', opens: 1, nextProbeAt: 10 + 5000 }, pausedUntil: 0 });
+  });
+
+  it('a store that never answers holds requests back storeTimeoutMs at most, then the client goes on in memory with an event', () => {
+    const rx = createTestScheduler();
+    rx.run(({ cold, expectObservable }) => {
+      const server = backend(() => cold('-(r|)', { r: ok }));
+      const client = createApiClient({
+        baseUrl: API,
+        scheduler: rx,
+        transport: server.handler,
+        cache: false,
+        fleet: { store: { load: () => new Promise(() => undefined), save: () => Promise.resolve() }, storeTimeoutMs: 300 },
+      });
+      const events: ClientEvent[] = [];
+      client.events$.subscribe((e) => events.push(e));
+      expectObservable(client.get('/a')).toBe('301ms (r|)', { r: ok.body });
+      rx.flush();
+      expect(events.filter((e) => e.type === 'fleet-store-error')).toEqual([expect.objectContaining({ operation: 'load', at: 300 })]);
+    });
+  });
+
+  it('a garbled stored value starts fresh', async () => {
+    const rx = createTestScheduler();
+    const server = backend(() => rx.createColdObservable('-(r|)', { r: ok }));
+    const client = createApiClient({ baseUrl: API, scheduler: rx, transport: server.handler, cache: false, fleet: { store: { load: async () => ({ version: 1, origins: { [API]: { tokens: 'x' } } }), save: async () => undefined } } });
+    await flushPromises();
+    const got: unknown[] = [];
+    client.get('/a').subscribe((v) => got.push(v));
+    rx.flush();
+    expect(got).toEqual([{ ok: true }]);
+  });
+});
