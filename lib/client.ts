@@ -107,8 +107,11 @@ export function createApiClient(config: ApiClientConfig): ApiClient {
     ...(auth ? [auth.layer] : []),
     graphqlErrorsLayer(),
     ...(config.retry === false ? [] : [retryLayer(config.retry, env, fleet ? fleetRetryGate(fleet, env) : undefined)]),
-    ...(fleet ? [fleetLayer(fleet, env, (config.retry !== false && config.retry?.retryableStatuses) || DEFAULT_RETRYABLE_STATUSES)] : []),
-    ...(config.layers?.attempt ?? []),
+    // Below retry: an attempt of a session that has ended (logout, account switch, a rejected
+    // refresh) is refused before it is sent or counted by the fleet layer, so a retry waiting
+    // in backoff never re-sends the old token.
+    ...(auth ? [auth.attemptGuard] : []),
+    ...(fleet ? [fleetLayer(fleet, env, (config.retry !== false && config.retry?.retryableStatuses) || DEFAULT_RETRYABLE_STATUSES)] : []),    ...(config.layers?.attempt ?? []),
   ];
   const transport =
     config.transport ??

@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import { GraphQLError, HttpError } from '../core/errors';
+import { isValidHeaderValue } from '../core/request-checks';
 import { originOf } from '../core/url';
 import { memoryTokenStore, type TokenStore } from './token-store';
 
@@ -35,6 +36,16 @@ export interface RefreshWindow {
 }
 
 /**
+ * How the refresh call itself is retried when it gets no verdict (a 5xx, a network failure, a
+ * timeout): `maxAttempts` calls in all, waiting `baseDelayMs`, then twice that, and so on. Every
+ * request waiting for the refresh waits for these retries; none starts its own.
+ */
+export interface RefreshRetry {
+  readonly maxAttempts: number;
+  readonly baseDelayMs: number;
+}
+
+/**
  * Options of the auth layer.
  *
  * | option            | default                               | why                                                      |
@@ -43,7 +54,10 @@ export interface RefreshWindow {
  * | `refresh`         | none: a 401 ends the session          |                                                          |
  * | `origins`         | the client's `baseUrl` origin         | the Bearer never leaks to third parties (DESIGN §6)      |
  * | `refreshSkewMs`   | `30_000`                              | covers clock skew and a slow request; never send an expired JWT |
- * | `refreshWindow`   | 3 per 30 s                            | stops refresh loops (a server rejecting every new token) |
+ * | `refreshWindow`   | 3 per 30 s                            | stops refresh loops (a server rejecting every new token); counts only refreshes a 401 asked for |
+ * | `refreshRetry`    | 3 calls, 1 s then 2 s apart           | a passing 5xx or a lost answer does not fail every waiting request |
+ * | `refreshTimeoutMs`| `30_000` per call                     | a refresh that never settles must not hold every request forever |
+ * | `tokenStoreTimeoutMs` | `5_000`                           | a token store whose `load()` never answers: the session starts empty (`cache-error` event), a late answer is still taken |
  * | `isAuthChallenge` | 401, or GraphQL `UNAUTHENTICATED`     | GraphQL servers answer 200 with an error entry           |
  * | `userPartition`   | the JWT `sub`, else one per login     | whose data the cache holds; see {@link AuthConfig.userPartition} |
  *
@@ -62,6 +76,12 @@ export interface AuthConfig {
   readonly origins?: readonly string[];
   readonly refreshSkewMs?: number;
   readonly refreshWindow?: RefreshWindow;
+  /** Retries of the refresh call that got no verdict, shared by every waiting request. */
+  readonly refreshRetry?: Partial<RefreshRetry>;
+  /** How long one refresh call may take before it counts as unanswered (`refresh-unavailable`). */
+  readonly refreshTimeoutMs?: number;
+  /** How long the token store's `load()` may take before the session starts without stored tokens. */
+  readonly tokenStoreTimeoutMs?: number;
   readonly isAuthChallenge?: (error: unknown) => boolean;
   /**
    * Names the user the tokens belong to: the cache keeps each user's entries apart under this
@@ -73,13 +93,20 @@ export interface AuthConfig {
    * kept across refreshes and restarts. That default is safe, but a user's cache starts empty
    * after each login; naming the user lets a re-login find its cache again.
    *
+   * It is called when the tokens change, not later: whatever it reads must already name the new
+   * user when `setTokens()` is called, or an account switch keeps the previous user's partition
+   * (and their cached responses). So record the user first, then set the tokens:
+   *
    * @example
-   * // Opaque tokens; the login response also said who logged in, kept next to the tokens.
-   * const auth: AuthConfig = {
-   *   tokens,
-   *   refresh,
-   *   userPartition: () => localStorage.getItem('user-id') ?? undefined,
-   * };
+   * // Opaque tokens; the login response also says who logged in. Kept across restarts.
+   * let userId: string | undefined = localStorage.getItem('user-id') ?? undefined;
+   * const auth: AuthConfig = { tokens, refresh, userPartition: () => userId };
+   * // Login or account switch: the user first, then the tokens.
+   * function signedIn(answer: { userId: string; tokens: AuthTokens }): void {
+   *   userId = answer.userId;
+   *   localStorage.setItem('user-id', answer.userId);
+   *   client.auth?.setTokens(answer.tokens);
+   * }
    * @example
    * // Opaque tokens that embed the account id: `acct_42.9f8e…`.
    * const auth: AuthConfig = { tokens, refresh, userPartition: ({ accessToken }) => accessToken.split('.', 1)[0] };
@@ -89,6 +116,9 @@ export interface AuthConfig {
 
 export const DEFAULT_REFRESH_SKEW_MS = 30_000;
 export const DEFAULT_REFRESH_WINDOW: RefreshWindow = { maxRefreshes: 3, intervalMs: 30_000 };
+export const DEFAULT_REFRESH_RETRY: RefreshRetry = { maxAttempts: 3, baseDelayMs: 1_000 };
+export const DEFAULT_REFRESH_TIMEOUT_MS = 30_000;
+export const DEFAULT_TOKEN_STORE_TIMEOUT_MS = 5_000;
 
 /** {@link AuthConfig} with every default applied and origins normalized. */
 export interface ResolvedAuthConfig {
@@ -97,6 +127,9 @@ export interface ResolvedAuthConfig {
   readonly origins: ReadonlySet<string>;
   readonly refreshSkewMs: number;
   readonly refreshWindow: RefreshWindow;
+  readonly refreshRetry: RefreshRetry;
+  readonly refreshTimeoutMs: number;
+  readonly tokenStoreTimeoutMs: number;
   readonly isAuthChallenge: (error: unknown) => boolean;
   readonly userPartition: ((tokens: AuthTokens) => string | undefined) | undefined;
 }
@@ -120,9 +153,21 @@ export function resolveAuthConfig(config: AuthConfig, defaultOrigin: string): Re
     origins,
     refreshSkewMs: config.refreshSkewMs ?? DEFAULT_REFRESH_SKEW_MS,
     refreshWindow: config.refreshWindow ?? DEFAULT_REFRESH_WINDOW,
+    refreshRetry: {
+      maxAttempts: atLeast('refreshRetry.maxAttempts', config.refreshRetry?.maxAttempts ?? DEFAULT_REFRESH_RETRY.maxAttempts, 1),
+      baseDelayMs: atLeast('refreshRetry.baseDelayMs', config.refreshRetry?.baseDelayMs ?? DEFAULT_REFRESH_RETRY.baseDelayMs, 0),
+    },
+    refreshTimeoutMs: atLeast('refreshTimeoutMs', config.refreshTimeoutMs ?? DEFAULT_REFRESH_TIMEOUT_MS, 1),
+    tokenStoreTimeoutMs: atLeast('tokenStoreTimeoutMs', config.tokenStoreTimeoutMs ?? DEFAULT_TOKEN_STORE_TIMEOUT_MS, 1),
     isAuthChallenge: config.isAuthChallenge ?? isDefaultAuthChallenge,
     userPartition: config.userPartition,
   };
+}
+
+/** A number option, checked at configuration time (like the retry settings). */
+function atLeast(name: string, value: number, min: number): number {
+  if (typeof value !== 'number' || !(value >= min)) throw new Error(`rxsync auth config: ${name} must be a number ≥ ${min}, got ${String(value)}`);
+  return value;
 }
 
 /**
@@ -141,7 +186,8 @@ export function isDefaultAuthChallenge(error: unknown): boolean {
 
 /**
  * Reads a value of unknown shape (a refresh response, a stored entry) as {@link AuthTokens}:
- * `undefined` unless `accessToken` is a non-empty string, so `Bearer undefined` can never be sent.
+ * `undefined` unless `accessToken` is a non-empty string that can be sent as a header value, so
+ * `Bearer undefined` (or a request fetch refuses) can never be sent.
  * A `refreshToken` that is not a non-empty string is dropped.
  *
  * @example
@@ -150,8 +196,12 @@ export function isDefaultAuthChallenge(error: unknown): boolean {
  */
 export function parseAuthTokens(value: unknown): AuthTokens | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
-  const { accessToken, refreshToken } = value as Record<string, unknown>;
-  if (typeof accessToken !== 'string' || accessToken.length === 0) return undefined;
+  // Own properties only: an inherited `accessToken` (a polluted prototype) is no answer.
+  const accessToken = ownField(value, 'accessToken');
+  const refreshToken = ownField(value, 'refreshToken');
+  // A token fetch could not send as `Authorization: Bearer …` (a line break, a character outside
+  // Latin-1) is no usable token: every request with it would fail before leaving.
+  if (typeof accessToken !== 'string' || accessToken.length === 0 || !isValidHeaderValue(accessToken)) return undefined;
   return typeof refreshToken === 'string' && refreshToken.length > 0 ? { accessToken, refreshToken } : { accessToken };
 }
 
@@ -167,6 +217,10 @@ export function parseAuthTokens(value: unknown): AuthTokens | undefined {
 export function parseStoredTokens(value: unknown): StoredTokens | undefined {
   const tokens = parseAuthTokens(value);
   if (tokens === undefined) return undefined;
-  const { partition } = value as Record<string, unknown>;
+  const partition = ownField(value as object, 'partition');
   return typeof partition === 'string' && partition.length > 0 ? { ...tokens, partition } : tokens;
+}
+
+function ownField(value: object, name: string): unknown {
+  return Object.prototype.hasOwnProperty.call(value, name) ? (value as Record<string, unknown>)[name] : undefined;
 }

@@ -14,6 +14,7 @@ import {
   take,
 } from 'rxjs';
 import type { ApiEnv } from '../core/env';
+import type { AuthErrorReason } from '../core/errors';
 import { parseAuthTokens, parseStoredTokens, type AuthTokens, type StoredTokens } from './auth-config';
 import { newOwnPartition, sessionState, toStoredTokens, UNHYDRATED, type SessionState, type SessionStateConfig, type TokenSource } from './session-state';
 import type { TokenStore } from './token-store';
@@ -70,13 +71,23 @@ export interface AuthSessionController {
   /** Installs refreshed tokens if the session is still `generation`; false when it moved on. */
   applyRefreshed(tokens: AuthTokens, generation: number): boolean;
   /** Ends the session by force: tokens cleared, `session-expired` event, `sessionEnded$`. */
-  end(reason: string): void;
+  end(reason: ForcedEndReason): void;
+  /**
+   * Why session `generation` was ended by force, so each of its requests gets that same reason;
+   * `undefined` when it ended by a logout or a login (or has not ended).
+   */
+  endReason(generation: number): ForcedEndReason | undefined;
 }
+
+/** The reasons a session is ended by the client rather than by the app. */
+export type ForcedEndReason = Extract<AuthErrorReason, 'refresh-failed' | 'missing-credential'>;
 
 export interface AuthSessionConfig extends Partial<Pick<SessionStateConfig, 'userPartition'>> {
   readonly store: TokenStore;
   readonly refreshSkewMs: number;
   readonly env: ApiEnv;
+  /** How long `load()` may take before the session starts without stored tokens (default: unbounded). */
+  readonly loadTimeoutMs?: number;
 }
 
 /**
@@ -120,7 +131,25 @@ export function createAuthSession(config: AuthSessionConfig): AuthSessionControl
     )
     .subscribe();
 
-  store
+  // Set when the load took too long and the session started empty: the store's late answer is
+  // still taken then, as long as nobody logged in meanwhile.
+  let startedWithoutStore = false;
+  const loaded = (value: StoredTokens | null): void => {
+    // A login that happened while the store was being read wins over what was stored.
+    if (state$.value.hydrated && !startedWithoutStore) return;
+    const late = startedWithoutStore;
+    startedWithoutStore = false;
+    const stored = value === null ? undefined : parseStoredTokens(value);
+    const tokens = stored === undefined ? null : (parseAuthTokens(stored) ?? null);
+    if (late && tokens === null) return;
+    const ownPartition = tokens === null ? undefined : (stored?.partition ?? newOwnPartition(env.random));
+    // A late answer starts a session of its own: nothing sent meanwhile (without a token) joins it.
+    const state = stateOf(tokens, ownPartition, state$.value.generation + (late ? 1 : 0), 'stored');
+    // An entry saved without the partition it needs (an older version) is completed once, so
+    // the next start finds the same partition.
+    install(state, stored !== undefined && stored.partition === undefined && toStoredTokens(state)?.partition !== undefined);
+  };
+  const loading = store
     .load()
     .pipe(
       take(1),
@@ -130,17 +159,18 @@ export function createAuthSession(config: AuthSessionConfig): AuthSessionControl
         return of(null);
       }),
     )
-    .subscribe((value) => {
-      // A login that happened while the store was being read wins over what was stored.
-      if (state$.value.hydrated) return;
-      const stored = value === null ? undefined : parseStoredTokens(value);
-      const tokens = stored === undefined ? null : (parseAuthTokens(stored) ?? null);
-      const ownPartition = tokens === null ? undefined : (stored?.partition ?? newOwnPartition(env.random));
-      const state = stateOf(tokens, ownPartition, state$.value.generation, 'stored');
-      // An entry saved without the partition it needs (an older version) is completed once, so
-      // the next start finds the same partition.
-      install(state, stored !== undefined && stored.partition === undefined && toStoredTokens(state)?.partition !== undefined);
-    });
+    .subscribe((value) => loaded(value));
+  // A load that never answers must not hold every request forever: after `loadTimeoutMs` the
+  // session starts without stored tokens, with an event, and requests go on.
+  if (!loading.closed && config.loadTimeoutMs !== undefined) {
+    const timer = env.scheduler.schedule(() => {
+      if (state$.value.hydrated || loading.closed) return;
+      env.emit({ type: 'cache-error', operation: 'auth-tokens-load', detail: `no answer within ${config.loadTimeoutMs} ms; starting without stored tokens` });
+      startedWithoutStore = true;
+      install(stateOf(null, undefined, state$.value.generation, 'stored'), false);
+    }, Math.min(config.loadTimeoutMs, 2 ** 31 - 1));
+    loading.add(timer);
+  }
 
   const hydratedStates$ = state$.pipe(filter((s) => s.hydrated));
   const ready$: Observable<void> = hydratedStates$.pipe(
@@ -148,7 +178,9 @@ export function createAuthSession(config: AuthSessionConfig): AuthSessionControl
     map(() => undefined),
   );
 
+  const endReasons = new Map<number, ForcedEndReason>();
   const setTokens = (tokens: AuthTokens | null): void => {
+    startedWithoutStore = false;
     // Input is checked like a refresh result: an object without an access token logs out
     // rather than later sending `Bearer undefined`.
     const checked = tokens === null ? null : (parseAuthTokens(tokens) ?? null);
@@ -187,7 +219,11 @@ export function createAuthSession(config: AuthSessionConfig): AuthSessionControl
       install(stateOf(tokens, current.ownPartition ?? newOwnPartition(env.random), generation, 'refresh'), true);
       return true;
     },
+    endReason: (generation) => endReasons.get(generation),
     end: (reason) => {
+      endReasons.set(state$.value.generation, reason);
+      // A handful is plenty: only requests still in flight from an ended session ask.
+      if (endReasons.size > 16) endReasons.delete(endReasons.keys().next().value!);
       install(stateOf(null, undefined, state$.value.generation + 1, 'login'), true);
       env.emit({ type: 'session-expired', reason });
       ended$.next(reason);

@@ -1,18 +1,21 @@
-import { catchError, filter, type Observable, switchMap, takeUntil, throwError, throwIfEmpty } from 'rxjs';
+import { catchError, filter, map, type Observable, switchMap, takeUntil, throwError, throwIfEmpty } from 'rxjs';
+import { ContextToken } from '../core/context';
 import { SKIP_AUTH } from '../core/context-tokens';
 import type { ApiEnv } from '../core/env';
-import { AuthError } from '../core/errors';
+import { AuthError, HttpError } from '../core/errors';
 import type { Handler, Layer } from '../core/layer';
-import { withHeader, type ApiRequest } from '../core/request';
+import { withContext, withHeader, type ApiRequest } from '../core/request';
 import type { ApiResponse } from '../core/response';
 import { originOf } from '../core/url';
 import { resolveAuthConfig, type AuthConfig, type ResolvedAuthConfig } from './auth-config';
 import { createAuthSession, type AuthSession, type AuthSessionController, type SessionState } from './auth-session';
-import { createTokenRefresher, type TokenRefresher } from './token-refresher';
+import { createTokenRefresher, refreshAuthError, type TokenRefresher } from './token-refresher';
 
 export interface AuthSetup {
   /** The pipeline stage; goes between cache and retry. */
   readonly layer: Layer;
+  /** Goes below retry, above the transport: refuses an attempt whose session has ended. */
+  readonly attemptGuard: Layer;
   /** The session, exposed as `client.auth`. */
   readonly session: AuthSession;
   /**
@@ -73,10 +76,31 @@ export interface AuthSetup {
  */
 export function createAuth(config: AuthConfig, env: ApiEnv, defaultOrigin: string): AuthSetup {
   const resolved = resolveAuthConfig(config, defaultOrigin);
-  const session = createAuthSession({ store: resolved.tokens, refreshSkewMs: resolved.refreshSkewMs, userPartition: resolved.userPartition, env });
-  const refresher = createTokenRefresher({ session, refresh: resolved.refresh, refreshWindow: resolved.refreshWindow, env });
+  const session = createAuthSession({
+    store: resolved.tokens,
+    refreshSkewMs: resolved.refreshSkewMs,
+    userPartition: resolved.userPartition,
+    env,
+    loadTimeoutMs: resolved.tokenStoreTimeoutMs,
+  });
+  const refresher = createTokenRefresher({
+    session,
+    refresh: resolved.refresh,
+    refreshWindow: resolved.refreshWindow,
+    refreshRetry: resolved.refreshRetry,
+    refreshTimeoutMs: resolved.refreshTimeoutMs,
+    env,
+  });
   const isOwnOrigin = originMatcher(resolved.origins);
-  const authorize = authorizer(session, refresher, resolved, env);
+  const authorize = authorizer(session, refresher, resolved, env, isOwnOrigin);
+
+  // Below retry: every attempt of a request sent with a token checks its session is still the
+  // current one, so a retry waiting in backoff during a logout is never re-sent with the old token.
+  const attemptGuard: Layer = (req, next) => {
+    const generation = req.context.get(SENT_IN_GENERATION);
+    if (generation === undefined || generation === session.state().generation) return next(req);
+    return throwError(() => sessionLostError(session, req, generation));
+  };
 
   const layer: Layer = (req, next) => {
     if (
@@ -93,7 +117,23 @@ export function createAuth(config: AuthConfig, env: ApiEnv, defaultOrigin: strin
     return session.hydrated$.pipe(switchMap(() => authorize(req, next)));
   };
 
-  return { layer, session: session.session, sessionKey: () => session.state().key, whenReady: session.whenReady };
+  return { layer, attemptGuard, session: session.session, sessionKey: () => session.state().key, whenReady: session.whenReady };
+}
+
+/**
+ * The generation a request's token belongs to, set by the auth layer on what it sends with a
+ * token; read by {@link AuthSetup.attemptGuard}. Not public: only the auth stages use it.
+ */
+const SENT_IN_GENERATION = new ContextToken<number | undefined>('auth-sent-in-generation', () => undefined);
+
+/**
+ * The error of a request whose session is over: the reason the session ended when it ended by
+ * force (`refresh-failed`, `missing-credential`), so every request of that session gets the same
+ * one; `session-changed` after a logout or an account switch.
+ */
+function sessionLostError(session: AuthSessionController, req: Pick<ApiRequest, 'method' | 'url'>, generation: number, cause?: unknown): AuthError {
+  const reason = session.endReason(generation) ?? 'session-changed';
+  return new AuthError(req, reason, cause === undefined ? undefined : { cause });
 }
 
 /** What one request has used up: at most one re-send after a challenge, at most one refresh. */
@@ -109,6 +149,7 @@ function authorizer(
   refresher: TokenRefresher,
   config: ResolvedAuthConfig,
   env: ApiEnv,
+  isOwnOrigin: (url: string) => boolean,
 ): (req: ApiRequest, next: Handler) => Observable<ApiResponse> {
   const canRefresh = (state: SessionState): boolean => config.refresh !== undefined && state.tokens?.refreshToken !== undefined;
 
@@ -116,16 +157,28 @@ function authorizer(
     state.refreshDueAt !== undefined && env.scheduler.now() >= state.refreshDueAt && canRefresh(state);
 
   /** The request's session has ended (logout, account switch): it is not the next session's to send. */
-  const sessionChanged = (req: ApiRequest, cause?: unknown): Observable<never> =>
-    throwError(() => new AuthError(req, 'session-changed', cause === undefined ? undefined : { cause }));
+  const sessionChanged = (req: ApiRequest, generation: number, cause?: unknown): Observable<never> =>
+    throwError(() => sessionLostError(session, req, generation, cause));
 
-  /** Sends with the token current at subscribe time, and handles the challenge that may come back. */
+  /**
+   * Sends with the token current at subscribe time, and handles the challenge that may come back.
+   * A response that arrives after the session it was sent in has ended is not delivered: the
+   * subscriber belongs to a session that is over (and the cache above must not store it).
+   */
   const send = (req: ApiRequest, next: Handler, attempt: Attempt): Observable<ApiResponse> => {
     const state = session.state();
-    if (state.generation !== attempt.generation) return sessionChanged(req);
+    if (state.generation !== attempt.generation) return sessionChanged(req, attempt.generation);
     const token = state.tokens?.accessToken;
-    const sent = token === undefined ? req : withHeader(req, 'authorization', `Bearer ${token}`);
-    return next(sent).pipe(catchError((error: unknown) => onChallenge(error, token, req, next, attempt)));
+    if (token === undefined) return next(req).pipe(catchError((error: unknown) => onChallenge(error, token, req, next, attempt, refresher.settledCount())));
+    const sent = withContext(withHeader(req, 'authorization', `Bearer ${token}`), req.context.set(SENT_IN_GENERATION, attempt.generation));
+    const sentAt = refresher.settledCount();
+    return next(sent).pipe(
+      map((response) => {
+        if (session.state().generation !== attempt.generation) throw sessionLostError(session, req, attempt.generation);
+        return response;
+      }),
+      catchError((error: unknown) => (error instanceof AuthError ? throwError(() => error) : onChallenge(error, token, req, next, attempt, sentAt))),
+    );
   };
 
   const sendAfterRefresh = (req: ApiRequest, next: Handler, attempt: Attempt, trigger: 'expired' | 'unauthorized'): Observable<ApiResponse> => {
@@ -146,10 +199,16 @@ function authorizer(
     req: ApiRequest,
     next: Handler,
     attempt: Attempt,
+    sentAt: number,
   ): Observable<ApiResponse> => {
     if (!config.isAuthChallenge(error)) return throwError(() => error);
-    if (session.state().generation !== attempt.generation) return sessionChanged(req, error);
+    // A 401 from another origin, reached through a redirect, says nothing about the API's token.
+    if (error instanceof HttpError && error.responseUrl !== undefined && !isOwnOrigin(error.responseUrl)) return throwError(() => error);
+    if (session.state().generation !== attempt.generation) return sessionChanged(req, attempt.generation, error);
     if (attempt.resent) return throwError(() => new AuthError(req, 'unauthorized', { cause: error }));
+    // Sent before a refresh of this very token failed: same storm, same answer, no second refresh.
+    const stormFailure = refresher.failureFor(sentToken, sentAt);
+    if (stormFailure !== undefined) return throwError(() => refreshAuthError(req, stormFailure));
     const state = session.state();
     const current = state.tokens?.accessToken;
     attempt.resent = true;

@@ -50,7 +50,8 @@ export const UNHYDRATED: SessionState = {
  * The state for `tokens` received from `source` at scheduler time `now`.
  *
  * The refresh due time follows {@link refreshDueAt}: a login's or a refresh's token counts its
- * life from now, a stored one goes by `exp`. A token a refresh returned that is due already
+ * life from now, a stored one goes by `exp`; a login's token whose `exp` has already passed is
+ * due at once. A token a refresh returned that is due already
  * (a device clock far ahead and no `iat` to measure the life by) is never refreshed proactively:
  * refreshing again would return the same kind of token, and the loop would end in
  * `excessive-refresh`. It is sent, and a 401 refreshes it.
@@ -68,6 +69,10 @@ export function sessionState(
 ): SessionState {
   const claims = tokens ? readJwtClaims(tokens.accessToken) : undefined;
   let dueAt = refreshDueAt(claims, config.refreshSkewMs, now, source === 'stored' ? 'stored' : 'received');
+  // A login with a token whose `exp` has passed by this device's clock is most often an app
+  // restoring saved tokens at start-up: refresh before the first request rather than send it
+  // (one refresh too many, at worst, on a device whose clock runs far ahead).
+  if (source === 'login' && claims?.exp !== undefined && claims.exp * 1000 <= now) dueAt = now;
   if (source === 'refresh' && dueAt !== undefined && dueAt <= now) dueAt = undefined;
   // (Callers always pass an own partition with tokens; the last fallback only keeps a logged-in
   // user out of the logged-out partition should one ever be missing.)

@@ -92,14 +92,23 @@ export class HttpError extends ApiError {
   readonly kind = 'http' as const;
   readonly headers: HeaderMap;
 
+  /**
+   * The URL that answered, after redirects; `undefined` when it is the request's own. The auth
+   * layer reads it: a 401 from another origin reached through a redirect is not a challenge
+   * for the API's token.
+   */
+  readonly responseUrl: string | undefined;
+
   constructor(
     request: Pick<ApiRequest, 'method' | 'url'>,
     readonly status: number,
     headers: HeaderMap,
     readonly body: unknown,
+    responseUrl?: string,
   ) {
     super(`HTTP ${status} for ${describeRequest(request)}`, request);
     this.headers = withoutCredentialHeaders(headers);
+    this.responseUrl = responseUrl === undefined || responseUrl === '' || responseUrl === request.url ? undefined : responseUrl;
   }
 }
 
@@ -182,8 +191,18 @@ export class ParseError extends ApiError {
 export type AuthErrorReason =
   /** No access token and no way to get one. */
   | 'missing-credential'
-  /** The refresh call failed, was rejected, or returned no usable token: the session ended. */
+  /**
+   * The refresh was rejected (400/401/4xx) or returned no usable token: the session ended. Every
+   * request of that session gets this reason, whether it waited for the refresh, had its 401
+   * come back afterwards, or was waiting in a retry backoff.
+   */
   | 'refresh-failed'
+  /**
+   * The refresh call got no verdict after its retries (5xx, 408, 429, network failure, timeout, a
+   * captive portal's page): the session is kept, and the next request refreshes again. `cause`
+   * is what the refresh call got, with nothing of the auth response that could hold a secret.
+   */
+  | 'refresh-unavailable'
   /** More refreshes than the refresh window allows: a loop was stopped. */
   | 'excessive-refresh'
   /** The server still answered 401 after a refresh and one replay. */

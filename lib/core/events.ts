@@ -21,6 +21,10 @@ export type ClientEvent =
   | { readonly type: 'deduplicated'; readonly at: number; readonly method: string; readonly url: string }
   | { readonly type: 'token-refresh-start'; readonly at: number; readonly trigger: 'expired' | 'unauthorized' }
   | { readonly type: 'token-refreshed'; readonly at: number; readonly durationMs: number }
+  /** The refresh call got no verdict (5xx, network, timeout) and is tried again after `delayMs`. */
+  | { readonly type: 'token-refresh-retry'; readonly at: number; readonly attempt: number; readonly delayMs: number }
+  /** The shared refresh failed for good: `sessionKept` false when it ended the session. */
+  | { readonly type: 'token-refresh-failed'; readonly at: number; readonly reason: 'refresh-failed' | 'refresh-unavailable'; readonly sessionKept: boolean }
   | { readonly type: 'token-replayed'; readonly at: number; readonly method: string; readonly url: string }
   | { readonly type: 'session-expired'; readonly at: number; readonly reason: string }
   | { readonly type: 'cache-hit'; readonly at: number; readonly method: string; readonly url: string; readonly tier: 'memory' | 'persistent'; readonly stale: boolean }

@@ -94,6 +94,16 @@ export interface EntityStore<T> {
   /** Forgets collection `name`. */
   removeCollection(name: string): void;
   /**
+   * Removes every entity and collection (a logout). Streams piped through `upsertFrom` /
+   * `upsertManyFrom` before the clear write nothing afterwards: a response that was in flight
+   * belongs to what was cleared and never comes back into the store.
+   * @example
+   * ```ts
+   * client.auth?.sessionEnded$.subscribe(() => items.clear());
+   * ```
+   */
+  clear(): void;
+  /**
    * Runs `fn` (synchronous) with notifications held: each affected stream emits once, after it
    * returns. If `fn` throws, every write it made is undone and nothing is emitted.
    * @example
@@ -157,7 +167,8 @@ export function createEntityStore<T>(config: EntityStoreConfig<T>): EntityStore<
   const kernel = new StoreKernel<T>();
   const state$ = kernel.subject.asObservable();
 
-  const store: EntityStore<T> = {
+  let clears = 0;
+  const store: EntityStore<T> & { clearCount(): number } = {
     state$,
     getState: () => kernel.current(),
     idOf,
@@ -183,6 +194,14 @@ export function createEntityStore<T>(config: EntityStoreConfig<T>): EntityStore<
     setCollection: (name, ids) => kernel.write((s) => reducers.setCollection(s, name, ids)),
     removeCollection: (name) => kernel.write((s) => reducers.removeCollection(s, name)),
     transaction: (fn) => kernel.transaction(fn),
+    clear: () => {
+      clears++;
+      kernel.transaction(() => {
+        for (const name of [...kernel.current().collections.keys()]) kernel.write((s) => reducers.removeCollection(s, name));
+        kernel.write((s) => reducers.replaceEntities(s, [], idOf));
+      });
+    },
+    clearCount: () => clears,
 
     upsertManyFrom: (options) => upsertManyFrom(store, options),
     upsertFrom: (options) => upsertFrom(store, options),

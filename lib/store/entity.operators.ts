@@ -1,4 +1,4 @@
-import { type Observable, tap } from 'rxjs';
+import { defer, type Observable, tap } from 'rxjs';
 import type { UpsertMode } from './entity.reducers';
 import { type EntityId, isEntityId } from './entity.state';
 import { type BodyEnvelope, hasBody } from './response-like';
@@ -34,6 +34,8 @@ export interface StoreWriter<T> {
   upsertMany(entities: readonly T[], config?: UpsertConfig): void;
   setCollection(name: string, ids: readonly EntityId[]): void;
   transaction<R>(fn: () => R): R;
+  /** How many times the store was cleared: a write stream started before a clear writes nothing after it. */
+  clearCount(): number;
 }
 
 /**
@@ -44,8 +46,12 @@ export interface StoreWriter<T> {
  */
 export function upsertManyFrom<T>(store: StoreWriter<T>, config: UpsertManyFromConfig = {}): WriteThrough<EntitiesPayload<T>> {
   return <V extends EntitiesPayload<T>>(source: Observable<V>): Observable<V> =>
-    source.pipe(
+    defer(() => {
+      // A response requested before the app cleared the store (a logout) belongs to what was cleared.
+      const clears = store.clearCount();
+      return source.pipe(
       tap((value) => {
+        if (store.clearCount() !== clears) return;
         const entities = entitiesOf<T>(value);
         if (entities === undefined) return;
         store.transaction(() => {
@@ -55,22 +61,28 @@ export function upsertManyFrom<T>(store: StoreWriter<T>, config: UpsertManyFromC
           }
         });
       }),
-    );
+      );
+    });
 }
 
 /**
- * Writes every emitted entity into the store. A value with a `body` and no id of its own is
+ * Writes every emitted entity into the store, unless the store was cleared since the stream was
+ * subscribed (a logout: the answer belongs to what was cleared). A value with a `body` and no id of its own is
  * treated as an envelope and its `body` written; `null`/`undefined` writes nothing.
  * @internal `EntityStore.upsertFrom` is the public form.
  */
 export function upsertFrom<T>(store: StoreWriter<T>, config: UpsertConfig = {}): WriteThrough<EntityPayload<T>> {
   return <V extends EntityPayload<T>>(source: Observable<V>): Observable<V> =>
-    source.pipe(
-      tap((value) => {
-        const entity = entityOf(store, value);
-        if (entity !== undefined) store.upsert(entity, config);
-      }),
-    );
+    defer(() => {
+      const clears = store.clearCount();
+      return source.pipe(
+        tap((value) => {
+          if (store.clearCount() !== clears) return;
+          const entity = entityOf(store, value);
+          if (entity !== undefined) store.upsert(entity, config);
+        }),
+      );
+    });
 }
 
 function entitiesOf<T>(value: EntitiesPayload<T>): readonly T[] | undefined {

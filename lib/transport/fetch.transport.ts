@@ -157,10 +157,10 @@ async function readResponse(req: ApiRequest, res: FetchResponseLike, requestTime
     // replace what is not valid UTF-8 and lose it for good.
     if (bodyReader('auto', contentType) === 'arraybuffer') {
       const bytes = await res.arrayBuffer().catch(() => null);
-      return new HttpError(req, res.status, headers, bytes === null || bytes.byteLength === 0 ? null : bytes);
+      return new HttpError(req, res.status, headers, bytes === null || bytes.byteLength === 0 ? null : bytes, res.url);
     }
     const text = await res.text().catch(() => '');
-    return new HttpError(req, res.status, headers, decodeErrorBody(text, contentType));
+    return new HttpError(req, res.status, headers, decodeErrorBody(text, contentType), res.url);
   }
   let body: unknown = null;
   if (!hasNoBody(req, res.status)) {

@@ -221,7 +221,7 @@ describe('auth layer', () => {
       expect(outcome).toEqual({
         sent: ['OPAQUE-1', 'OPAQUE-1'],
         tokens: null,
-        events: ['token-refresh-start', 'session-expired'],
+        events: ['token-refresh-start', 'token-refresh-failed', 'session-expired'],
         ended: ['refresh-failed'],
       });
     });

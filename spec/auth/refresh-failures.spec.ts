@@ -40,9 +40,9 @@ describe('a temporary refresh failure keeps the session', () => {
     let outcome: unknown;
     rx.run(({ cold, expectObservable, flush }) => {
       const answers = [cold('-#', undefined, failure), cold('-(t|)', { t: NEW })];
-      const { handler, session, events, ended } = authHarness(rx, respond(cold), { initial: OLD, refresh: () => answers.shift()! });
-      expectObservable(handler(get('/a'))).toBe('--#', undefined, failure);
-      expectObservable(handler(get('/b'))).toBe('--#', undefined, failure);
+      const { handler, session, events, ended } = authHarness(rx, respond(cold), { initial: OLD, refresh: () => answers.shift()!, refreshRetry: { maxAttempts: 1 } });
+      expectObservable(handler(get('/a'))).toBe('--#', undefined, new AuthError(get('/a'), 'refresh-unavailable'));
+      expectObservable(handler(get('/b'))).toBe('--#', undefined, new AuthError(get('/b'), 'refresh-unavailable'));
       const tokensAfterFailure: unknown[] = [];
       rx.schedule(() => tokensAfterFailure.push(session.currentTokens()), 3);
       expectObservable(at(rx, 10, () => handler(get('/c')))).toBe('10ms ---(r|)', { r });
@@ -52,7 +52,7 @@ describe('a temporary refresh failure keeps the session', () => {
     expect(outcome).toEqual({
       tokensAfterFailure: [OLD],
       tokens: NEW,
-      events: ['token-refresh-start', 'token-refresh-start', 'token-refreshed'],
+      events: ['token-refresh-start', 'token-refresh-failed', 'token-refresh-start', 'token-refreshed'],
       ended: [],
     });
   });
@@ -72,6 +72,6 @@ describe('a refresh failure that is a verdict still ends the session', () => {
       flush();
       outcome = { tokens: session.currentTokens(), events: types(events), ended };
     });
-    expect(outcome).toEqual({ tokens: null, events: ['token-refresh-start', 'session-expired'], ended: ['refresh-failed'] });
+    expect(outcome).toEqual({ tokens: null, events: ['token-refresh-start', 'token-refresh-failed', 'session-expired'], ended: ['refresh-failed'] });
   });
 });

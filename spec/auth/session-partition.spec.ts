@@ -138,6 +138,35 @@ describe('config.userPartition', () => {
   });
 });
 
+describe('the documented userPartition example (the user recorded before setTokens)', () => {
+  it('gives an account switch through setTokens the new user’s partition, and keeps it across a restart', () => {
+    const tokens = memoryTokenStore();
+    let saved: string | undefined; // localStorage in the example
+    let userId: string | undefined = saved;
+    const { session } = start(tokens, { userPartition: () => userId });
+    const signedIn = (answer: { userId: string; tokens: AuthTokens }) => {
+      userId = answer.userId;
+      saved = answer.userId;
+      session.setTokens(answer.tokens);
+    };
+    signedIn({ userId: 'alice', tokens: OPAQUE_A });
+    expect(session.userPartition()).toBe('alice');
+    signedIn({ userId: 'bob', tokens: OPAQUE_B });
+    expect(session.userPartition()).toBe('bob');
+    userId = saved;
+    expect(start(tokens, { userPartition: () => userId }).session.userPartition()).toBe('bob');
+  });
+
+  it('(what the example avoids) recording the user after setTokens would leave Bob in Alice’s partition', () => {
+    let userId: string | undefined = 'alice';
+    const { session } = start(memoryTokenStore(), { userPartition: () => userId });
+    session.setTokens(OPAQUE_A);
+    session.setTokens(OPAQUE_B);
+    userId = 'bob';
+    expect(session.userPartition()).toBe('alice');
+  });
+});
+
 describe('sessionKey', () => {
   it('changes on login, logout and account switch, not on a refresh: dedupe never lets user B join user A’s request', () => {
     const rx = createTestScheduler();

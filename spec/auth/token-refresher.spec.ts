@@ -1,6 +1,6 @@
 import { EMPTY, firstValueFrom, type Observable, of, switchMap, timer } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
-import { DEFAULT_REFRESH_WINDOW, type AuthTokens, type RefreshFn, type RefreshWindow } from '../../lib/auth/auth-config';
+import { DEFAULT_REFRESH_WINDOW, type AuthTokens, type RefreshFn, type RefreshRetry, type RefreshWindow } from '../../lib/auth/auth-config';
 import { createAuthSession } from '../../lib/auth/auth-session';
 import { createTokenRefresher } from '../../lib/auth/token-refresher';
 import { memoryTokenStore } from '../../lib/auth/token-store';
@@ -18,7 +18,7 @@ const ROTATED: AuthTokens = { accessToken: 'ACCESS-2', refreshToken: 'REFRESH-2'
 function setup(
   rx: TestScheduler | undefined,
   refresh: RefreshFn | undefined,
-  options: { tokens?: AuthTokens | null; refreshWindow?: RefreshWindow } = {},
+  options: { tokens?: AuthTokens | null; refreshWindow?: RefreshWindow; refreshRetry?: RefreshRetry; refreshTimeoutMs?: number } = {},
 ) {
   const { env, events$ } = createEnv(rx ? { scheduler: rx } : {});
   const events: ClientEvent[] = [];
@@ -27,7 +27,14 @@ function setup(
   const session = createAuthSession({ store, refreshSkewMs: 30_000, env });
   const ended: string[] = [];
   session.session.sessionEnded$.subscribe((reason) => ended.push(reason));
-  const refresher = createTokenRefresher({ session, refresh, refreshWindow: options.refreshWindow ?? DEFAULT_REFRESH_WINDOW, env });
+  const refresher = createTokenRefresher({
+    session,
+    refresh,
+    refreshWindow: options.refreshWindow ?? DEFAULT_REFRESH_WINDOW,
+    refreshRetry: options.refreshRetry,
+    refreshTimeoutMs: options.refreshTimeoutMs,
+    env,
+  });
   const stored = (): AuthTokens | null => {
     let value: AuthTokens | null = null;
     store.load().subscribe((tokens) => (value = tokens));
@@ -194,16 +201,18 @@ describe('createTokenRefresher', () => {
         flush();
         outcome = { tokens: session.state().tokens, stored: stored(), events: types(events), ended };
       });
-      expect(outcome).toEqual({ tokens: null, stored: null, events: ['token-refresh-start', 'session-expired'], ended: ['refresh-failed'] });
+      expect(outcome).toEqual({ tokens: null, stored: null, events: ['token-refresh-start', 'token-refresh-failed', 'session-expired'], ended: ['refresh-failed'] });
     });
 
-    it('keeps the cause of the failure on the AuthError', async () => {
-      const rejected = new HttpError(refreshReq, 401, {}, null);
+    it('keeps the cause of the failure on the AuthError (a scrubbed copy: status kept, body reduced to the OAuth error fields)', async () => {
+      const rejected = new HttpError(refreshReq, 401, {}, { error: 'invalid_grant', echoed: 'REFRESH-1' });
       const { refresher } = setup(undefined, () => Promise.reject(rejected));
       const error = await firstValueFrom(refresher.refresh(req, 'unauthorized')).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AuthError);
       expect((error as AuthError).reason).toBe('refresh-failed');
-      expect((error as AuthError).cause).toBe(rejected);
+      expect((error as AuthError).cause).toBeInstanceOf(HttpError);
+      expect((error as AuthError).cause).toMatchObject({ status: 401, body: { error: 'invalid_grant' }, request: refreshReq });
+      expect(JSON.stringify((error as AuthError).cause)).not.toContain('REFRESH-1');
     });
 
     it('turns a refresh function that throws synchronously into refresh-failed', async () => {
@@ -248,20 +257,25 @@ describe('createTokenRefresher', () => {
       });
     });
 
-    it('passes a transient failure (network, 5xx) on as it is and keeps the session: offline must not log out', () => {
+    it('a transient failure (network, 5xx) is AuthError(refresh-unavailable) for the caller, with the cause, and keeps the session: offline must not log out', () => {
       const rx = createTestScheduler();
       const offline = new NetworkError(refreshReq, 'not-sent');
       const unavailable = new HttpError(refreshReq, 503, {}, null);
       let outcome: unknown;
+      let causes: unknown[] = [];
       rx.run(({ cold, expectObservable, flush }) => {
         const answers = [cold('-#', undefined, offline), cold('-#', undefined, unavailable)];
-        const { refresher, session, ended } = setup(rx, () => answers.shift()!);
-        expectObservable(refresher.refresh(req, 'unauthorized')).toBe('-#', undefined, offline);
-        expectObservable(at(rx, 2, () => refresher.refresh(req, 'unauthorized'))).toBe('---#', undefined, unavailable);
+        const { refresher, session, ended } = setup(rx, () => answers.shift()!, { refreshRetry: { maxAttempts: 1, baseDelayMs: 0 } });
+        const errors$ = (at: number) => (error: unknown) => causes.push([at, (error as AuthError).cause]);
+        expectObservable(refresher.refresh(req, 'unauthorized')).toBe('-#', undefined, new AuthError(req, 'refresh-unavailable'));
+        const other = get('/other');
+        expectObservable(at(rx, 2, () => refresher.refresh(other, 'unauthorized'))).toBe('---#', undefined, new AuthError(other, 'refresh-unavailable'));
+        refresher.refresh(req, 'unauthorized').subscribe({ error: errors$(0) });
         flush();
         outcome = { tokens: session.state().tokens, ended };
       });
       expect(outcome).toEqual({ tokens: INITIAL, ended: [] });
+      expect(causes).toEqual([[0, offline]]);
     });
 
     it('fails with missing-credential when there is no refresh token or no refresh function', async () => {
