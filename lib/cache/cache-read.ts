@@ -14,7 +14,7 @@ import { estimateSize, hydrate, storedHeaders, type CacheEntry, type StoredRespo
 import { ownBody, servedBody } from './stored-body';
 import { cacheKey, selectVaryHeaders } from './cache-key';
 import { mergeNotModified, notModifiedMatches, withValidators } from './conditional';
-import { analyzeResponse, currentAgeMs, requestTimeOf, type RequestTimed } from './freshness';
+import { analyzeResponse, currentAgeMs, noStoreResponse, requestTimeOf, type RequestTimed } from './freshness';
 import { CONSULT_PERSISTENT, type TwoTierCache } from './two-tier-cache';
 
 export interface CacheReadContext {
@@ -241,9 +241,7 @@ class CacheRead {
     const requestTime = requestTimeOf(res, legStart, responseTime);
     // A response's no-store (§5.2.2.5) settles it before the full analysis, which an uncacheable
     // API pays on every response otherwise.
-    const responseCc = res.headers['cache-control'];
-    const facts =
-      responseCc !== undefined && parseCacheControl(responseCc).has('no-store')
+    const facts = noStoreResponse(res.headers['cache-control'])
         ? undefined
         : analyzeResponse({ method: req.method, status: res.status, requestHeaders: req.headers, responseHeaders: res.headers, responseTime });
     if (!facts?.storable) {

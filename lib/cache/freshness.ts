@@ -1,7 +1,8 @@
 import CachePolicy from 'http-cache-semantics';
 import type { HeaderMap } from '../core/headers';
+import { formatHttpDate, parseHttpDate } from '../core/http-date';
 import type { TtlMode } from './cache-config';
-import { formatCacheControl, parseCacheControl, secondsArg } from './cache-control';
+import { formatCacheControl, parseCacheControl, secondsArg, type Directives } from './cache-control';
 
 /**
  * Freshness (RFC 9111 §4.2) as pure functions of the stored response and `now`.
@@ -62,16 +63,24 @@ const LIBRARY_OPTIONS = { shared: false, immutableMinTimeToLive: 0 } as const;
 /** Statuses cacheable by default (RFC 9110 §15.1). */
 const HEURISTICALLY_CACHEABLE: ReadonlySet<number> = new Set([200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501]);
 
+/**
+ * Statuses whose caching rules this cache implements, for `must-understand` (RFC 9111 §5.2.2.3).
+ * 206 is not among them: partial content is not stored (see the README).
+ */
+const UNDERSTOOD: ReadonlySet<number> = new Set([200, 203, 204, 300, 301, 302, 307, 308, 404, 405, 410, 414, 500, 501, 502, 503, 504]);
+
 export function analyzeResponse(input: ResponseFactsInput): ResponseFacts {
   const res = input.responseHeaders;
-  const cc = parseCacheControl(res['cache-control']);
+  const mustUnderstand = mustUnderstandVerdict(parseCacheControl(res['cache-control']), input.status);
+  if (mustUnderstand === 'unstorable') return UNSTORABLE_FACTS;
+  const cc = mustUnderstand;
   const requestCc = parseCacheControl(input.requestHeaders['cache-control']);
-  const dateMs = parseHttpDate(res.date) ?? input.responseTime;
+  const dateMs = (res.date === undefined ? undefined : parseHttpDate(res.date, input.responseTime)) ?? input.responseTime;
   const vary = parseVary(res.vary);
   const noCache = cc.has('no-cache') || (res['cache-control'] === undefined && /no-cache/i.test(res.pragma ?? ''));
   const explicitExpiry = cc.has('max-age') || res.expires !== undefined;
 
-  const libraryResponse = { status: input.status, headers: forLibrary(res, cc, dateMs) };
+  const libraryResponse = { status: input.status, headers: withStrictDates(forLibrary(res, cc, dateMs), input.responseTime) };
   const libraryRequest = { method: input.method, headers: forLibrary(input.requestHeaders, requestCc, undefined) };
   const policy = new CachePolicy(libraryRequest, libraryResponse, LIBRARY_OPTIONS);
   let storable = policy.storable();
@@ -92,7 +101,7 @@ export function analyzeResponse(input: ResponseFactsInput): ResponseFacts {
     staleWhileRevalidateMs: secondsArg(cc, 'stale-while-revalidate') ?? 0,
     staleIfErrorMs: secondsArg(cc, 'stale-if-error'),
     dateMs,
-    ageValueMs: /^\d+$/.test(res.age ?? '') ? Number(res.age) * 1000 : 0,
+    ageValueMs: parseAge(res.age),
     hasValidator: res.etag !== undefined || res['last-modified'] !== undefined,
     vary,
   };
@@ -116,6 +125,41 @@ function storableByRfc(
     (explicitExpiry || cc.has('public') || cc.has('private') || HEURISTICALLY_CACHEABLE.has(status))
   );
 }
+
+/**
+ * RFC 9111 §5.2.2.3: with `must-understand`, a status the cache does not understand is not
+ * stored, and for one it does, `no-store` is ignored (the directive pair lets a server reach only
+ * caches that know the status's rules). Returns the directives to apply, or `'unstorable'`.
+ */
+function mustUnderstandVerdict(cc: Directives, status: number): Directives | 'unstorable' {
+  if (!cc.has('must-understand')) return cc;
+  if (!UNDERSTOOD.has(status)) return 'unstorable';
+  if (!cc.has('no-store')) return cc;
+  const kept = new Map(cc);
+  kept.delete('no-store');
+  return kept;
+}
+
+/** Whether a response's own Cache-Control settles it as unstorable before the full analysis (§5.2.2.5, §5.2.2.3). */
+export function noStoreResponse(responseCacheControl: string | undefined): boolean {
+  if (responseCacheControl === undefined) return false;
+  const cc = parseCacheControl(responseCacheControl);
+  return cc.has('no-store') && !cc.has('must-understand');
+}
+
+const UNSTORABLE_FACTS: ResponseFacts = {
+  storable: false,
+  explicit: false,
+  lifetimeMs: 0,
+  noCache: false,
+  mustRevalidate: false,
+  staleWhileRevalidateMs: 0,
+  staleIfErrorMs: undefined,
+  dateMs: 0,
+  ageValueMs: 0,
+  hasValidator: false,
+  vary: [],
+};
 
 function forLibrary(headers: HeaderMap, cc: ReturnType<typeof parseCacheControl>, dateMs: number | undefined): Record<string, string> {
   const out: Record<string, string> = { ...headers };
@@ -224,14 +268,38 @@ export function usefulUntil(timing: ResponseTiming, facts: ResponseFacts, ttl: T
 
 /** IMF-fixdate (RFC 9110 §5.6.7). */
 export function httpDate(ms: number): string {
-  return new Date(ms).toUTCString();
+  return formatHttpDate(ms);
 }
 
-/** An HTTP-date in ms, or `undefined` when absent or invalid. */
-export function parseHttpDate(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  return Number.isFinite(ms) ? ms : undefined;
+/**
+ * RFC 9111 §5.1: `Age` is delta-seconds; a list-valued or repeated field (`10, 20`, which is how a
+ * repeated field arrives) uses its first member; anything but digits (`1.5`, `-1`, `abc`) is
+ * invalid and ignored (0). Huge values are capped at 2^31 s (§1.2.2).
+ */
+export function parseAge(value: string | undefined): number {
+  if (value === undefined) return 0;
+  const first = value.split(',')[0]?.trim() ?? '';
+  return /^\d+$/.test(first) ? Math.min(Number(first), 2 ** 31) * 1000 : 0;
+}
+
+/**
+ * The date fields http-cache-semantics reads with `Date.parse`, rewritten from the strict parser
+ * (RFC 9110 §5.6.7): an `Expires` that does not parse means "already expired" (RFC 9111 §5.3), and
+ * a `Last-Modified` that does not parse gives no heuristic freshness (it is left out).
+ */
+function withStrictDates(headers: Record<string, string>, now: number): Record<string, string> {
+  const expires = headers.expires;
+  if (expires !== undefined) {
+    const ms = parseHttpDate(expires, now);
+    headers.expires = formatHttpDate(ms ?? 0);
+  }
+  const lastModified = headers['last-modified'];
+  if (lastModified !== undefined) {
+    const ms = parseHttpDate(lastModified, now);
+    if (ms === undefined) delete headers['last-modified'];
+    else headers['last-modified'] = formatHttpDate(ms);
+  }
+  return headers;
 }
 
 function parseVary(value: string | undefined): string[] {

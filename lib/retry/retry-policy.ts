@@ -1,7 +1,8 @@
 import { CircuitOpenError, HttpError, NetworkError, RetryAfterTooLongError, TimeoutError } from '../core/errors';
 import { isIdempotent, type ApiRequest } from '../core/request';
 import { backoffDelay } from './backoff';
-import { parseHttpDate, parseRetryAfter } from './retry-after';
+import { parseHttpDate } from '../core/http-date';
+import { parseRetryAfter } from './retry-after';
 import type { RetryConfig } from './retry-config';
 
 /**

@@ -1,6 +1,6 @@
 import CachePolicy from 'http-cache-semantics';
 import type { HeaderMap } from '../../lib/core/headers';
-import { analyzeResponse, currentAgeMs, freshnessAt, httpDate, usefulUntil, type ResponseFacts } from '../../lib/cache/freshness';
+import { analyzeResponse, currentAgeMs, freshnessAt, httpDate, parseAge, usefulUntil, type ResponseFacts } from '../../lib/cache/freshness';
 
 const T0 = Date.UTC(2025, 0, 1);
 const S = 1000;
@@ -22,6 +22,11 @@ describe('analyzeResponse', () => {
     ['nothing without information (§4.2.2)', {}, 0],
     ['conflicting duplicate max-age as invalid (§4.2.1)', { 'cache-control': 'max-age=60, max-age=30' }, 0],
     ['a quoted max-age argument', { 'cache-control': 'max-age="60"' }, 60 * S],
+    ['an RFC 850 Expires (RFC 9110 §5.6.7)', { date: httpDate(T0), expires: 'Wednesday, 01-Jan-25 00:02:00 GMT' }, 120 * S],
+    ['an asctime Expires (RFC 9110 §5.6.7)', { date: httpDate(T0), expires: 'Wed Jan  1 00:02:00 2025' }, 120 * S],
+    ['an Expires only Date.parse reads, as expired (§5.3)', { date: httpDate(T0), expires: '2099-01-01T00:00:00Z' }, 0],
+    ['a Last-Modified only Date.parse reads: no heuristic (§4.2.2)', { date: httpDate(T0), 'last-modified': '2020-01-01' }, 0],
+    ['must-understand with no-store and an understood status (§5.2.2.3)', { 'cache-control': 'no-store, must-understand, max-age=60' }, 60 * S],
   ])('derives the lifetime from %s', (_rule, headers, lifetimeMs) => {
     expect(facts(headers).lifetimeMs).toBe(lifetimeMs);
   });
@@ -134,4 +139,28 @@ describe('http-cache-semantics 4.3 on its own (why freshness.ts wraps it)', () =
     const { policy: updated } = stored.revalidatedPolicy(req, { status: 304, headers: { etag: '"1"', 'x-new': 'yes' } });
     expect(updated.responseHeaders()['x-new']).toBeUndefined();
   });
+});
+
+describe('parseAge (RFC 9111 §5.1)', () => {
+  it.each<[string, string | undefined, number]>([
+    ['absent', undefined, 0],
+    ['delta-seconds', '30', 30 * S],
+    ['a list: the first member', '30, 10', 30 * S],
+    ['a list with OWS', ' 30 ,10', 30 * S],
+    ['a non-integer is invalid', '1.5', 0],
+    ['a negative value is invalid', '-5', 0],
+    ['a word is invalid', 'soon', 0],
+    ['an empty first member is invalid', ', 10', 0],
+    ['a huge value is capped at 2^31 s (§1.2.2)', '9'.repeat(40), 2 ** 31 * S],
+  ])('%s', (_rule, value, expected) => expect(parseAge(value)).toBe(expected));
+});
+
+describe('must-understand (RFC 9111 §5.2.2.3)', () => {
+  it.each<[string, HeaderMap, number, boolean]>([
+    ['an understood status ignores no-store', { 'cache-control': 'no-store, must-understand, max-age=60' }, 200, true],
+    ['an understood error status too', { 'cache-control': 'no-store, must-understand, max-age=60' }, 404, true],
+    ['a status not understood is never stored', { 'cache-control': 'must-understand, max-age=60' }, 202, false],
+    ['206 is not understood (no partial content here)', { 'cache-control': 'must-understand, max-age=60' }, 206, false],
+    ['no-store alone still wins', { 'cache-control': 'no-store, max-age=60' }, 200, false],
+  ])('%s', (_rule, headers, status, storable) => expect(facts(headers, status).storable).toBe(storable));
 });

@@ -1,4 +1,4 @@
-import { CacheMissError, HttpError } from '../../lib/core/errors';
+import { CacheMissError, HttpError, NetworkError } from '../../lib/core/errors';
 import type { HeadersInit } from '../../lib/core/headers';
 import { httpDate } from '../../lib/cache/freshness';
 import { createMemoryCacheStore } from '../../lib/cache/memory.cache-store';
@@ -19,7 +19,7 @@ import {
 /** An HTTP-date relative to the moment the response is primed (T0). */
 const at = (offsetMs: number): string => httpDate(T0 + offsetMs);
 
-type Outcome = 'fully cached' | 'conditionally cached' | 'not cached';
+type Outcome = 'fully cached' | 'conditionally cached' | 'not cached' | 'served from cache as its error';
 
 interface Case {
   readonly rule: string;
@@ -31,7 +31,12 @@ interface Case {
 }
 
 function expectOutcome(h: CacheHarness, outcome: Outcome): void {
-  if (outcome === 'fully cached') expectFullyCached(h, URL_A);
+  if (outcome === 'served from cache as its error') {
+    const before = h.requests.length;
+    const result = h.read(URL_A);
+    expect(h.requests.length).toBe(before);
+    expect(result.error).toBeInstanceOf(HttpError);
+  } else if (outcome === 'fully cached') expectFullyCached(h, URL_A);
   else if (outcome === 'conditionally cached') expectConditionallyCached(h, URL_A);
   else expectNotCached(h, URL_A);
 }
@@ -76,6 +81,37 @@ describe('RFC 9111 through the client (cache layer and every other layer, virtua
     { rule: 'uses no heuristic when Expires is present (§4.2.2)', headers: { date: at(0), expires: at(MINUTE), 'last-modified': at(-10 * HOUR) }, after: 2 * MINUTE, outcome: 'conditionally cached' },
     { rule: 'allows heuristics for another status only when public (§4.2.2)', status: 202, headers: { 'cache-control': 'public', date: at(0), 'last-modified': at(-10 * HOUR) }, after: 30 * MINUTE, outcome: 'fully cached' },
     { rule: 'stores but never serves unrevalidated a 200 without freshness information (§4.2.2)', headers: { etag: '"v1"' }, after: SECOND, outcome: 'conditionally cached' },
+    // Issue #12 — parsing: Age (§5.1) and HTTP-date (RFC 9110 §5.6.7)
+    { rule: 'uses the first member of a list-valued or repeated Age (§5.1)', headers: { 'cache-control': 'max-age=60', age: '50, 10', etag: '"v1"' }, after: 11 * SECOND, outcome: 'conditionally cached' },
+    { rule: 'ignores a non-integer Age (§5.1: delta-seconds)', headers: { 'cache-control': 'max-age=60', age: '50.5' }, after: 11 * SECOND, outcome: 'fully cached' },
+    { rule: 'ignores a negative Age (§5.1)', headers: { 'cache-control': 'max-age=60', age: '-50' }, after: 11 * SECOND, outcome: 'fully cached' },
+    { rule: 'caps a huge Age at 2^31 s: stale on arrival beyond every stale window, not kept (§1.2.2, §5.1)', headers: { 'cache-control': 'max-age=60', age: '99999999999999999999999', etag: '"v1"' }, after: SECOND, outcome: 'not cached' },
+    { rule: 'reads an RFC 850 Expires, two-digit year by the 50-year rule (RFC 9110 §5.6.7)', headers: { date: at(0), expires: 'Wednesday, 01-Jan-25 01:00:00 GMT' }, after: 59 * MINUTE, outcome: 'fully cached' },
+    { rule: 'reads an asctime Expires as GMT (RFC 9110 §5.6.7)', headers: { date: at(0), expires: 'Wed Jan  1 01:00:00 2025' }, after: 59 * MINUTE, outcome: 'fully cached' },
+    { rule: 'treats an Expires only Date.parse reads as already expired (§5.3, RFC 9110 §5.6.7)', headers: { date: at(0), expires: '2099-01-01', etag: '"v1"' }, after: SECOND, outcome: 'conditionally cached' },
+    { rule: 'treats an Expires naming a day the month lacks as expired (§5.3)', headers: { date: at(0), expires: 'Mon, 31 Feb 2099 00:00:00 GMT', etag: '"v1"' }, after: SECOND, outcome: 'conditionally cached' },
+    { rule: 'ignores a Date only Date.parse reads, using the receipt time (§4.2.3, RFC 9110 §6.6.1)', headers: { 'cache-control': 'max-age=60', date: '1' }, after: 30 * SECOND, outcome: 'fully cached' },
+    { rule: 'derives no heuristic freshness from a Last-Modified only Date.parse reads (§4.2.2)', headers: { date: at(0), 'last-modified': '2020-01-01' }, after: SECOND, outcome: 'conditionally cached' },
+    // Issue #12 — storing more: must-understand (§5.2.2.3), error statuses (§3)
+    { rule: 'stores must-understand with an understood status despite no-store (§5.2.2.3)', headers: { 'cache-control': 'no-store, must-understand, max-age=60' }, after: 30 * SECOND, outcome: 'fully cached' },
+    { rule: 'never stores must-understand with a status it does not understand (§5.2.2.3)', status: 202, headers: { 'cache-control': 'must-understand, max-age=60' }, after: SECOND, outcome: 'not cached' },
+    { rule: 'keeps no-store without must-understand (§5.2.2.5)', headers: { 'cache-control': 'no-store, max-age=60' }, after: SECOND, outcome: 'not cached' },
+    { rule: 'stores a 503 with max-age and reuses it while fresh (§3)', status: 503, headers: { 'cache-control': 'max-age=60' }, after: 30 * SECOND, outcome: 'served from cache as its error' },
+    { rule: 'stores a 500 with Expires (§3)', status: 500, headers: { date: at(0), expires: at(MINUTE) }, after: 30 * SECOND, outcome: 'served from cache as its error' },
+    { rule: 'stores a 504 with max-age (§3)', status: 504, headers: { 'cache-control': 'max-age=60' }, after: 30 * SECOND, outcome: 'served from cache as its error' },
+    { rule: 'stores a 599 with max-age (§3: any final status with explicit freshness)', status: 599, headers: { 'cache-control': 'max-age=60' }, after: 30 * SECOND, outcome: 'served from cache as its error' },
+    { rule: 'stores a 501 heuristically (cacheable by default, RFC 9110 §15.6.2)', status: 501, headers: { date: at(0), 'last-modified': at(-10 * HOUR) }, after: 30 * MINUTE, outcome: 'served from cache as its error' },
+    { rule: 'does not store a 503 without explicit freshness (§3)', status: 503, headers: {}, after: SECOND, outcome: 'not cached' },
+    { rule: 'refreshes a stored 503 once it is stale (§4.2)', status: 503, headers: { 'cache-control': 'max-age=60' }, after: 61 * SECOND, outcome: 'not cached' },
+    // Issue #12 — malformed fields end in a defined decision, never an exception
+    { rule: 'treats a max-age without a value as stale (§1.2.2, §4.2.1)', headers: { 'cache-control': 'max-age', etag: '"v1"' }, after: SECOND, outcome: 'conditionally cached' },
+    { rule: 'treats a negative max-age as stale (§1.2.2)', headers: { 'cache-control': 'max-age=-1', etag: '"v1"' }, after: SECOND, outcome: 'conditionally cached' },
+    { rule: 'caps a huge max-age at 2^31 s (§1.2.2)', headers: { 'cache-control': 'max-age=99999999999999999999999' }, after: 365 * 24 * HOUR, outcome: 'fully cached' },
+    { rule: 'treats a quoted max-age as its value (§5.2: quoted-string tolerated)', headers: { 'cache-control': 'max-age="60"' }, after: 30 * SECOND, outcome: 'fully cached' },
+    { rule: 'ignores unknown directives and empty members (§5.2.3)', headers: { 'cache-control': ', ,x-foo=bar,max-age=60,,' }, after: 30 * SECOND, outcome: 'fully cached' },
+    { rule: 'treats duplicate identical max-age as one (§4.2.1)', headers: { 'cache-control': 'max-age=60, max-age=60' }, after: 30 * SECOND, outcome: 'fully cached' },
+    { rule: 'treats a stale-while-revalidate without a value as no window (RFC 5861)', headers: { 'cache-control': 'max-age=1, stale-while-revalidate', etag: '"v1"' }, after: 2 * SECOND, outcome: 'conditionally cached' },
+    { rule: 'treats an empty Vary as no Vary (§4.1)', headers: { 'cache-control': 'max-age=60', vary: ' , ' }, after: 30 * SECOND, outcome: 'fully cached' },
   ];
 
   it.each(cases)('$rule', ({ headers, status, after, outcome }) => {
@@ -83,6 +119,64 @@ describe('RFC 9111 through the client (cache layer and every other layer, virtua
     prime(h, URL_A, headers, 'A', status ?? 200);
     h.advance(after);
     expectOutcome(h, outcome);
+  });
+
+  describe('staying honest (issue #12)', () => {
+    const swr = { 'cache-control': 'max-age=60, stale-while-revalidate=30', etag: '"v1"' };
+    const sie = { 'cache-control': 'max-age=60, stale-if-error=30' };
+    const down = (): HttpError => new HttpError({ method: 'GET', url: URL_A }, 503, {}, 'down');
+
+    it('serves stale-while-revalidate while stale by less than its window, exact to the millisecond (RFC 5861 §3)', () => {
+      const h = createCacheHarness({}, { through: 'client' });
+      prime(h, URL_A, swr);
+      h.advance(60 * SECOND + 30 * SECOND - 1);
+      h.respond({ status: 304, headers: { etag: '"v1"' } });
+      const within = h.read(URL_A);
+      expect(within.values.map((v) => [v.fromCache, v.stale])).toEqual([[true, true]]);
+    });
+
+    it('revalidates and waits once stale by the whole window (RFC 5861 §3)', () => {
+      const h = createCacheHarness({}, { through: 'client' });
+      prime(h, URL_A, swr);
+      h.advance(90 * SECOND);
+      expectConditionallyCached(h, URL_A);
+    });
+
+    it('serves stale-if-error on a 503 while stale by less than its window, and the error at its end (RFC 5861 §4)', () => {
+      const within = createCacheHarness({}, { through: 'client' });
+      prime(within, URL_A, sie);
+      within.advance(90 * SECOND - 1);
+      within.respond(down());
+      expect(within.read(URL_A).values.map((v) => [v.body, v.stale])).toEqual([['A', true]]);
+      const beyond = createCacheHarness({}, { through: 'client' });
+      prime(beyond, URL_A, sie);
+      beyond.advance(90 * SECOND);
+      beyond.respond(down());
+      expect(beyond.read(URL_A).error).toMatchObject({ status: 503 });
+    });
+
+    it.each([
+      ['must-revalidate', 'max-age=60, must-revalidate, stale-if-error=600, stale-while-revalidate=600'],
+      ['no-cache', 'no-cache, stale-if-error=600, stale-while-revalidate=600'],
+    ])('never answers stale under %s without a successful validation (§5.2.2.2, §5.2.2.4)', (_name, cacheControl) => {
+      const h = createCacheHarness({ staleFallback: 'any-error' }, { through: 'client' });
+      prime(h, URL_A, { 'cache-control': cacheControl, etag: '"v1"' });
+      h.advance(61 * SECOND);
+      h.respond(down());
+      const result = h.read(URL_A);
+      expect(result.values).toEqual([]);
+      expect(result.error).toMatchObject({ status: 503 });
+    });
+
+    it('an unstorable 5xx evicts nothing: the stored response still serves stale offline afterwards (§3, §4.2.4)', () => {
+      const h = createCacheHarness({}, { through: 'client' });
+      prime(h, URL_A, { 'cache-control': 'max-age=60', etag: '"v1"' });
+      h.advance(2 * MINUTE);
+      h.respond(down());
+      expect(h.read(URL_A).error).toMatchObject({ status: 503 });
+      h.respond(new NetworkError({ method: 'GET', url: URL_A }, 'not-sent'));
+      expect(h.read(URL_A).values.map((v) => [v.body, v.stale])).toEqual([['A', true]]);
+    });
   });
 
   describe('validators (§4.3.1)', () => {
