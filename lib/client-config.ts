@@ -10,6 +10,10 @@ import type { RetryConfig } from './retry/retry-config';
 import type { FleetConfig } from './fleet/fleet-config';
 import type { FetchLike } from './transport/fetch-like';
 import type { GraphQLConfig } from './graphql/graphql-config';
+import type { OfflineConfig } from './offline/offline-config';
+import type { OfflineMutationMode } from './offline/offline';
+import type { OfflineReadMode } from './offline/offline.layers';
+import type { OutboxRequestOptions } from './offline/outbox-config';
 
 /**
  * Everything `createApiClient` takes. Only `baseUrl` is required.
@@ -63,6 +67,11 @@ export interface ApiClientConfig {
   readonly dedupe?: boolean;
   /** Your own layers, at three documented positions (see {@link CustomLayers}). */
   readonly layers?: CustomLayers;
+  /**
+   * Offline support: connectivity sources, the offline read path (cache, else `OfflineError`),
+   * retries paused while offline, and the persistent outbox (see {@link OfflineConfig}).
+   */
+  readonly offline?: OfflineConfig;
 }
 
 /** What {@link ApiClientConfig.createTransport} gets: the client's clock, event sink and default timeout. */
@@ -113,4 +122,14 @@ export interface RequestOptions {
   readonly skipAuth?: boolean;
   /** Typed options for your own layers. */
   readonly context?: RequestContext;
+  /**
+   * For mutations: `'queue'` stores it in the outbox before anything is sent (replayed once, in
+   * order, across restarts); `'fallback'` sends it now and queues it if offline or if its retries
+   * ran out on a transient failure. Needs `offline` config. See {@link OfflineMutationMode}.
+   */
+  readonly offline?: OfflineMutationMode;
+  /** Scope, optimistic patch and app data of a queued mutation. */
+  readonly outbox?: OutboxRequestOptions;
+  /** For reads while offline with nothing cached: `'fail-fast'` (`OfflineError`, default) or `'wait'`. */
+  readonly offlineRead?: OfflineReadMode;
 }

@@ -12,7 +12,7 @@ import { invalidOptions } from './core/request-checks';
 import type { ClientEvent } from './core/events';
 import { normalizeHeaders } from './core/headers';
 import { chain, type Handler, type Layer } from './core/layer';
-import { createRequest, type ApiRequest, type ApiRequestInit, type HttpMethod } from './core/request';
+import { createRequest, isSafeMethod, type ApiRequest, type ApiRequestInit, type HttpMethod } from './core/request';
 import type { ApiResponse } from './core/response';
 import { originOf, resolveUrl } from './core/url';
 import { dedupeLayer } from './dedupe/dedupe.layer';
@@ -25,6 +25,9 @@ import { fleetLayer, fleetRetryGate } from './fleet/fleet.layer';
 import { DEFAULT_RETRYABLE_STATUSES, resolveRetryConfig, RETRY } from './retry/retry-config';
 import { retryLayer } from './retry/retry.layer';
 import { fetchTransport } from './transport/fetch.transport';
+import { createOffline, type OfflineMutationMode } from './offline/offline';
+import { OFFLINE_READ } from './offline/offline.layers';
+import type { Outbox } from './offline/outbox';
 
 /** A request as `client.request()` takes it: `url` may be a path relative to `baseUrl`. */
 export type ApiRequestSpec = Omit<ApiRequestInit, 'headers'> & RequestOptions;
@@ -55,6 +58,28 @@ export interface ApiClient {
    * (the offline outbox pauses on it), or reset. Without fleet config it reports every origin available.
    */
   readonly fleet: FleetControls;
+  /**
+   * The client's belief about connectivity: platform hints (browser, Capacitor, manual) combined
+   * with the outcomes of its own requests. Distinct values; the current one replayed on subscribe.
+   *
+   * @example
+   * client.online$.subscribe((online) => offlineBanner.hidden = online);
+   */
+  readonly online$: Observable<boolean>;
+  /**
+   * The offline mutation queue (`offline.outbox`): `pending$` for badges, `entries$` with each
+   * entry's status, dead letters, `retry(id)` / `discard(id)`.
+   *
+   * @example
+   * client.post('/items', item, { offline: 'queue' }).subscribe(); // persisted, then sent once, in order
+   * client.outbox.pending$.subscribe((n) => (badge.textContent = n ? String(n) : ''));
+   */
+  readonly outbox: Outbox;
+  /**
+   * Stops the client's background work: the outbox drainer (releasing its lock), connectivity
+   * listeners and recheck timers. Queued entries stay in storage for the next client.
+   */
+  close(): void;
 }
 
 /**
@@ -84,6 +109,11 @@ export function createApiClient(config: ApiClientConfig): ApiClient {
         });
 
   const fleet = config.fleet === false ? undefined : createFleetGuard(resolveFleetConfig(config.fleet), env);
+  const offline = createOffline(config.offline, env, {
+    partition: () => auth?.session.userPartition() ?? 'anonymous',
+    partitionChanges$: auth?.session.partition$,
+    whenReady: auth?.whenReady,
+  });
 
   // The one place that knows the order of the layers, and why:
   // - dedupe first: identical concurrent GETs share everything below, cache lookups included.
@@ -95,29 +125,39 @@ export function createApiClient(config: ApiClientConfig): ApiClient {
   // - GraphQL errors below auth, so a 200 carrying UNAUTHENTICATED is a challenge auth can answer
   //   with a refresh; above retry, so GraphQL errors are never retried; below the cache, so an
   //   errored result is never stored.
+  // - the offline gate (with `offline` config) right below the cache: the cache has answered what
+  //   it could (its stale fallback catches the gate's OfflineError); nothing below runs for a
+  //   request that cannot go out (no refresh while offline).
   // - retry innermost, right above the transport: each attempt is one fetch with its own timeout.
+  //   Offline failures pause it without spending attempts (offline.pause).
   // - the fleet stage (breaker, budget, pushback per origin) below retry: it sees every attempt,
   //   refuses those an open breaker holds back, and counts each outcome once.
+  // - connectivity evidence last, on the transport: every attempt's outcome (any HTTP answer, or a
+  //   not-sent failure) feeds online$.
   // Each stage runs inside `defer` (see `chain`), so a replay re-runs every stage below it.
   const layers: Layer[] = [
     ...(config.layers?.outer ?? []),
     ...(config.dedupe === false ? [] : [dedupeLayer(env, { sessionKey: auth?.sessionKey })]),
     ...(cache ? [cache.layer] : []),
+    ...(offline.gate ? [offline.gate] : []),
     ...(config.layers?.network ?? []),
     ...(auth ? [auth.layer] : []),
     graphqlErrorsLayer(),
-    ...(config.retry === false ? [] : [retryLayer(config.retry, env, fleet ? fleetRetryGate(fleet, env) : undefined)]),
+    ...(config.retry === false ? [] : [retryLayer(config.retry, env, fleet ? fleetRetryGate(fleet, env) : undefined, { pause: offline.pause })]),
     // Below retry: an attempt of a session that has ended (logout, account switch, a rejected
     // refresh) is refused before it is sent or counted by the fleet layer, so a retry waiting
     // in backoff never re-sends the old token.
     ...(auth ? [auth.attemptGuard] : []),
-    ...(fleet ? [fleetLayer(fleet, env, (config.retry !== false && config.retry?.retryableStatuses) || DEFAULT_RETRYABLE_STATUSES)] : []),    ...(config.layers?.attempt ?? []),
+    ...(fleet ? [fleetLayer(fleet, env, (config.retry !== false && config.retry?.retryableStatuses) || DEFAULT_RETRYABLE_STATUSES)] : []),
+    ...(config.layers?.attempt ?? []),
+    offline.evidence,
   ];
   const transport =
     config.transport ??
     config.createTransport?.({ scheduler: env.scheduler, emit: env.emit, timeoutMs: config.timeoutMs ?? 10_000 }) ??
     fetchTransport(env, { fetch: config.fetch, timeoutMs: config.timeoutMs });
   const send: Handler = chain(layers, transport);
+  offline.connect(send);
 
   // Built field by field: on Node 20 a spread followed by more properties takes V8's slow path
   // (about 1 µs a request, a sixth of a memory cache hit).
@@ -162,12 +202,12 @@ export function createApiClient(config: ApiClientConfig): ApiClient {
   const request = <T>(spec: ApiRequestSpec): Observable<ApiResponse<T>> => {
     const invalid = invalidRequestOptions(spec);
     if (invalid !== undefined) return rejectRequest(spec.method ?? 'GET', spec.url, invalid);
-    return run(buildRequest(spec.method ?? 'GET', spec.url, spec, spec.body), (res) => res as ApiResponse<T>);
+    return runMaybeQueued(buildRequest(spec.method ?? 'GET', spec.url, spec, spec.body), spec, (res) => res as ApiResponse<T>);
   };
   const bodyOf = <T>(method: HttpMethod, url: string, options: RequestOptions | undefined, payload?: unknown): Observable<T> => {
     const invalid = typeof url !== 'string' ? `url must be a string, got ${typeof url}` : options === undefined ? undefined : invalidRequestOptions(options);
     if (invalid !== undefined) return rejectRequest(method, url, invalid);
-    return run(buildRequest(method, url, options ?? NO_OPTIONS, payload), (res) => res.body as T);
+    return runMaybeQueued(buildRequest(method, url, options ?? NO_OPTIONS, payload), options ?? NO_OPTIONS, (res) => res.body as T);
   };
   const rejectRequest = (method: HttpMethod, url: unknown, detail: string): Observable<never> => {
     const req = { method, url: typeof url === 'string' ? url : String(url) };
@@ -176,6 +216,23 @@ export function createApiClient(config: ApiClientConfig): ApiClient {
       reportFailure(req as ApiRequest, error);
       subscriber.error(error);
     });
+  };
+
+  // A mutation with an offline mode goes through the outbox (queued, or queued on failure).
+  const runMaybeQueued = <R>(req: ApiRequest, options: RequestOptions, project: (res: ApiResponse) => R): Observable<R> => {
+    const mode: OfflineMutationMode | undefined = options.offline ?? offline.defaultMutationMode;
+    if (mode === undefined || isSafeMethod(req.method)) return run(req, project);
+    const handler: Handler = (r) => offline.mutate(r, mode, options.outbox, send);
+    return new Observable<R>((subscriber) =>
+      handler(req).subscribe({
+        next: (res) => subscriber.next(project(res)),
+        error: (error: unknown) => {
+          reportFailure(req, error);
+          subscriber.error(error);
+        },
+        complete: () => subscriber.complete(),
+      }),
+    );
   };
 
   return {
@@ -190,6 +247,9 @@ export function createApiClient(config: ApiClientConfig): ApiClient {
     auth: auth?.session,
     cache: cache?.cache ?? NO_CACHE,
     fleet: fleet ?? NO_FLEET,
+    online$: offline.connectivity.online$,
+    outbox: offline.outbox,
+    close: () => offline.close(),
   };
 }
 
@@ -235,5 +295,6 @@ function contextFor(options: RequestOptions): RequestContext {
   if (options.staleFallback !== undefined) context = context.set(STALE_FALLBACK, options.staleFallback);
   if (options.retry !== undefined) context = context.set(RETRY, options.retry);
   if (options.skipAuth) context = context.set(SKIP_AUTH, true);
+  if (options.offlineRead !== undefined) context = context.set(OFFLINE_READ, options.offlineRead);
   return context;
 }

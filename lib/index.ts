@@ -10,6 +10,8 @@
  * | fleet/                                      | core/, retry/ (its policy and Retry-After parsing) |
  * | store/                                      | rxjs, core/deep-equal (a pure helper) |
  * | graphql/                                    | core/, store/       |
+ * | offline/                                    | core/, store/optimistic (types), retry/retry-after (a pure parser) |
+ * | platform/                                   | offline/ (ports), core/ |
  * | client.ts                                   | everything: it composes the layers |
  */
 
@@ -39,6 +41,8 @@ export {
   GraphQLError,
   HttpError,
   NetworkError,
+  OfflineError,
+  OutboxError,
   OutcomeUnknownError,
   ParseError,
   RequestError,
@@ -47,7 +51,7 @@ export {
   TimeoutError,
   isApiError,
 } from './core/errors';
-export type { AnyApiError, ApiErrorKind, AuthErrorReason, GraphQLErrorEntry, RequestOutcome } from './core/errors';
+export type { AnyApiError, ApiErrorKind, AuthErrorReason, GraphQLErrorEntry, OutboxErrorReason, RequestOutcome } from './core/errors';
 
 // Auth
 export type { AuthConfig, AuthTokens, RefreshFn, RefreshWindow } from './auth/auth-config';
@@ -93,3 +97,21 @@ export type { EntityRef } from './graphql/normalize';
 
 // Async iteration (`for await (const items of eachValueFrom(client.get('/items')))`)
 export { eachValueFrom, latestValueFrom } from 'rxjs-for-await';
+
+// Offline: connectivity and the outbox
+export type { OfflineConfig } from './offline/offline-config';
+export type { OfflineMutationMode } from './offline/offline';
+export type { Connectivity, ConnectivityConfig, ConnectivityState } from './offline/connectivity';
+export { manualConnectivity, browserConnectivity } from './offline/connectivity-source';
+export type { BrowserWindowLike, ConnectivitySource, ManualConnectivity } from './offline/connectivity-source';
+export { OFFLINE_READ } from './offline/offline.layers';
+export type { OfflineReadMode } from './offline/offline.layers';
+export type { Outbox, OutboxRequest } from './offline/outbox';
+export type { OutboxEntry, OutboxFailure, OutboxMethod, OutboxOptimistic, OutboxStatus } from './offline/outbox-entry';
+export type { ConflictHandler, ConflictResolution, OutboxConfig, OutboxRequestOptions } from './offline/outbox-config';
+export type { OutboxStorage } from './offline/outbox-storage';
+export { memoryOutboxStorage } from './offline/outbox-storage';
+export { localforageOutboxStorage } from './offline/localforage.outbox-storage';
+export type { DrainLock, LockManagerLike } from './offline/drain-lock';
+export { leaseDrainer, soleDrainer, webLocksDrainer } from './offline/drain-lock';
+export type { OutboxEventBase } from './core/events';

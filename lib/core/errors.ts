@@ -17,7 +17,8 @@ export type ApiErrorKind =
   | 'graphql'
   | 'cache'
   | 'circuit-open'
-  | 'retry-budget';
+  | 'retry-budget'
+  | 'outbox';
 
 /** Where a failed request stands with the server. */
 export type RequestOutcome =
@@ -127,7 +128,8 @@ export class RequestError extends ApiError {
 
 /** The network failed: offline, DNS, refused or reset connection, a body cut off mid-transfer. */
 export class NetworkError extends ApiError {
-  override readonly name = 'NetworkError';
+  // `string`, not the literal: OfflineError narrows it.
+  override readonly name: string = 'NetworkError';
   readonly kind = 'network' as const;
 
   constructor(
@@ -136,6 +138,62 @@ export class NetworkError extends ApiError {
     options?: { cause?: unknown; detail?: string },
   ) {
     super(`network error for ${describeRequest(request)}${options?.detail ? `: ${options.detail}` : ''}`, request, options);
+  }
+}
+
+/**
+ * Not sent because the client believes it is offline (a connectivity hint said so, or the API's
+ * origin stopped answering). A {@link NetworkError} with outcome `'not-sent'`, so everything that
+ * handles network failures (the cache serving stale, the outbox backing off) handles it too.
+ * `reason` says where the belief came from.
+ */
+export class OfflineError extends NetworkError {
+  override readonly name = 'OfflineError';
+
+  constructor(
+    request: Pick<ApiRequest, 'method' | 'url'>,
+    readonly reason: 'offline' | 'unreachable',
+  ) {
+    super(request, 'not-sent', { detail: reason === 'offline' ? 'the device is offline' : 'the API is unreachable' });
+  }
+}
+
+/** Why an outbox operation failed; `not-queued` reasons mean the mutation was NOT stored. */
+export type OutboxErrorReason =
+  /** The storage refused the write (quota exceeded, IndexedDB lost): the mutation was not queued. */
+  | 'storage-failed'
+  /** The storage did not answer within the outbox's `storageTimeoutMs`: the mutation was not queued. */
+  | 'storage-timeout'
+  /** The body cannot be stored (circular, a function, BigInt): the mutation was not queued. */
+  | 'unserializable'
+  /** The client has no outbox configured (`offline.outbox`). */
+  | 'disabled'
+  /** The entry ended as a dead letter; `cause` is the server's answer (e.g. an `HttpError` 422). */
+  | 'dead'
+  /** The entry was discarded (by `outbox.discard(id)`, a conflict handler, or a logout that discards). */
+  | 'discarded';
+
+/**
+ * An outbox failure. For `storage-failed`, `storage-timeout`, `unserializable` and `disabled` the
+ * mutation was **not** queued (`queued === false`): nothing will send it, the app must keep it.
+ */
+export class OutboxError extends ApiError {
+  override readonly name = 'OutboxError';
+  readonly kind = 'outbox' as const;
+  readonly queued: boolean;
+
+  constructor(
+    request: Pick<ApiRequest, 'method' | 'url'>,
+    readonly reason: OutboxErrorReason,
+    options?: { cause?: unknown; detail?: string },
+  ) {
+    const queued = reason === 'dead' || reason === 'discarded';
+    super(
+      `outbox: ${reason}${queued ? '' : ' (the mutation was NOT queued)'} for ${describeRequest(request)}${options?.detail ? `: ${options.detail}` : ''}`,
+      request,
+      options,
+    );
+    this.queued = queued;
   }
 }
 
@@ -352,7 +410,8 @@ export type AnyApiError =
   | GraphQLError
   | CacheMissError
   | CircuitOpenError
-  | RetryBudgetExhaustedError;
+  | RetryBudgetExhaustedError
+  | OutboxError;
 
 // On the prototype, not enumerable: it never shows in logs, `toEqual` or JSON.
 Object.defineProperty(ApiError.prototype, API_ERROR_BRAND, { value: true });

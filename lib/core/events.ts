@@ -56,7 +56,24 @@ export type ClientEvent =
       readonly status: number;
       readonly pausedUntil: number;
     }
-  | { readonly type: 'fleet-store-error'; readonly at: number; readonly operation: 'load' | 'save'; readonly detail: string };
+  | { readonly type: 'fleet-store-error'; readonly at: number; readonly operation: 'load' | 'save'; readonly detail: string }
+  | { readonly type: 'connectivity'; readonly at: number; readonly online: boolean; readonly hinted: boolean; readonly reachable: boolean }
+  | ({ readonly type: 'outbox-queued'; readonly at: number } & OutboxEventBase)
+  | ({ readonly type: 'outbox-sending'; readonly at: number; readonly attempt: number } & OutboxEventBase)
+  | ({ readonly type: 'outbox-done'; readonly at: number; readonly attempts: number; readonly status: number | undefined } & OutboxEventBase)
+  | ({ readonly type: 'outbox-retrying'; readonly at: number; readonly attempts: number; readonly delayMs: number; readonly reason: string } & OutboxEventBase)
+  | ({ readonly type: 'outbox-dead'; readonly at: number; readonly status: number | undefined; readonly message: string } & OutboxEventBase)
+  | ({ readonly type: 'outbox-discarded'; readonly at: number; readonly reason: string } & OutboxEventBase)
+  | { readonly type: 'outbox-storage-error'; readonly at: number; readonly operation: string; readonly detail: string }
+  | { readonly type: 'outbox-corrupt'; readonly at: number; readonly key: string; readonly detail: string };
+
+/** What every outbox event says about its entry: never the body, headers or token. */
+export interface OutboxEventBase {
+  readonly id: string;
+  readonly idempotencyKey: string;
+  readonly method: string;
+  readonly url: string;
+}
 
 export type ClientEventType = ClientEvent['type'];
 

@@ -1,4 +1,4 @@
-import { defer, retry, throwError, timer, type Observable } from 'rxjs';
+import { defer, retry, take, throwError, timer, type Observable } from 'rxjs';
 import type { ApiEnv } from '../core/env';
 import { ApiError } from '../core/errors';
 import type { Handler, Layer } from '../core/layer';
@@ -40,25 +40,69 @@ export type RetryGate = (req: ApiRequest, error: unknown, decision: RetryDecisio
  * const send = chain([retryLayer({ maxAttempts: 3 }, env)], fetchTransport);
  * send(req).subscribe({ error: (e: ApiError) => console.log(`gave up after ${e.attempts} attempts`) });
  */
-export function retryLayer(config: Partial<RetryConfig> | undefined, env: ApiEnv, gate?: RetryGate): Layer {
+export function retryLayer(config: Partial<RetryConfig> | undefined, env: ApiEnv, gate?: RetryGate, hooks: RetryHooks = {}): Layer {
   const layerConfig = resolveRetryConfig(config);
   return (req, next) => {
     const override = req.context.get(RETRY);
     const effective = override === undefined ? layerConfig : override === false ? undefined : resolveRetryConfig(override, layerConfig);
     // Nothing to retry: hand back next(req) itself, so a disabled layer costs one map lookup.
     if (effective === undefined || effective.maxAttempts <= 1) return next(req);
-    return withRetries(req, next, effective, env, gate);
+    return withRetries(req, next, effective, env, gate, hooks.pause);
   };
 }
 
-function withRetries(req: ApiRequest, next: Handler, config: RetryConfig, env: ApiEnv, gate: RetryGate | undefined): Observable<ApiResponse> {
+/** Extension points of the retry layer, wired by the client. */
+export interface RetryHooks {
+  /**
+   * Asked after each failure, before the retry decision: an Observable means "pause until it
+   * emits, then send again", and that failure does not count against `maxAttempts` (the offline
+   * outbox and connectivity use it: a failure because the device is offline burns no attempt).
+   */
+  readonly pause?: (error: unknown) => Observable<unknown> | undefined;
+}
+
+function withRetries(
+  req: ApiRequest,
+  next: Handler,
+  config: RetryConfig,
+  env: ApiEnv,
+  gate: RetryGate | undefined,
+  pause: RetryHooks['pause'],
+): Observable<ApiResponse> {
+  return defer(() => {
+    // Failures that paused instead of counting (per subscription); rxjs counts them, we must not.
+    let paused = 0;
+    return attempts(req, next, config, env, gate, (error, errorCount) => {
+      // Only an error worth retrying at all may pause: a POST without a key whose answer was lost
+      // stays an error, however offline the device.
+      const waitForResume = pause?.(error);
+      if (waitForResume !== undefined && decideRetry(req, error, 1, config, env.scheduler.now(), env.random).kind === 'retry') {
+        paused++;
+        return { resume: waitForResume.pipe(take(1)) };
+      }
+      return { failedAttempt: errorCount - paused };
+    });
+  });
+}
+
+function attempts(
+  req: ApiRequest,
+  next: Handler,
+  config: RetryConfig,
+  env: ApiEnv,
+  gate: RetryGate | undefined,
+  counted: (error: unknown, errorCount: number) => { resume: Observable<unknown> } | { failedAttempt: number },
+): Observable<ApiResponse> {
   // `defer` calls next anew per attempt: `chain` defers the stages, but the transport below us is
   // called directly, and one that starts work when called (not when subscribed) must be re-run.
   return defer(() => next(req)).pipe(
     retry({
       // The function form, never `delay: number`: the numeric form ignores env.scheduler.
-      // rxjs passes the count of errors so far, which is the attempt that just failed.
-      delay: (error: unknown, failedAttempt: number) => {
+      // rxjs passes the count of errors so far; minus the paused ones, the attempt that just failed.
+      delay: (error: unknown, errorCount: number) => {
+        const count = counted(error, errorCount);
+        if ('resume' in count) return count.resume;
+        const failedAttempt = count.failedAttempt;
         const own = decideRetry(req, error, failedAttempt, config, env.scheduler.now(), env.random);
         const decision = gate ? gate(req, error, own, config.maxRetryAfterMs) : own;
         if (decision.kind === 'stop') {
