@@ -28,7 +28,7 @@ describe('offline layers', () => {
         const hints = hot('t-f 5000ms t', { t: true, f: false });
         const connectivity = createConnectivity({ sources: [hints] }, env);
         // maxAttempts 2: without the pause, attempt 2's failure would end the request.
-        const send = chain([retryLayer({ maxAttempts: 2, baseDelayMs: 1000 }, env, undefined, { pause: pauseWhileOffline(connectivity) })], sequenceHandler(
+        const send = chain([retryLayer({ maxAttempts: 2, baseDelayMs: 1000, jitter: 'none' }, env, undefined, { pause: pauseWhileOffline(connectivity) })], sequenceHandler(
           cold<ApiResponse>('----#', undefined, new NetworkError(get, 'not-sent')), // fails at 4, offline since 2
           cold<ApiResponse>('-#', undefined, new TimeoutError(get, 10)), // back online at 5003: fails at 5004, counted
           cold('-r|', { r: ok }), // after the 1 s backoff: 6005
@@ -42,7 +42,7 @@ describe('offline layers', () => {
         const env = createEnv({ scheduler: rx }).env;
         const connectivity = createConnectivity({ sources: [cold('t', { t: true })], unreachableAfter: 5 }, env);
         const error = new NetworkError(get, 'not-sent');
-        const send = chain([retryLayer({ maxAttempts: 2, baseDelayMs: 10 }, env, undefined, { pause: pauseWhileOffline(connectivity) })], sequenceHandler(
+        const send = chain([retryLayer({ maxAttempts: 2, baseDelayMs: 10, jitter: 'none' }, env, undefined, { pause: pauseWhileOffline(connectivity) })], sequenceHandler(
           cold<ApiResponse>('-#', undefined, error),
           cold<ApiResponse>('-#', undefined, error),
         ));
