@@ -1,4 +1,5 @@
 import { GraphQLError, type GraphQLErrorEntry, ParseError } from '../core/errors';
+import { headerValue } from '../core/headers';
 import type { ApiRequest } from '../core/request';
 import type { ApiResponse } from '../core/response';
 
@@ -30,12 +31,15 @@ export function graphqlBodyError(
   if (res.status === 304) return undefined;
   const body = res.body;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return parseError(req, res, 'not a GraphQL response object');
-  const { data, errors } = body as GraphQLResponseBody;
+  // Own properties only: `errors` or `data` inherited from a prototype is no GraphQL answer.
+  const has = (name: string): boolean => Object.prototype.hasOwnProperty.call(body, name);
+  const data = has('data') ? (body as GraphQLResponseBody).data : undefined;
+  const errors = has('errors') ? (body as GraphQLResponseBody).errors : undefined;
   if (errors !== undefined && errors !== null) {
     if (!Array.isArray(errors)) return parseError(req, res, '`errors` is not an array');
     if (errors.length > 0) return new GraphQLError(req, errors.map(toEntry), data);
   }
-  if (!('data' in body)) return parseError(req, res, 'neither `data` nor `errors`');
+  if (!has('data')) return parseError(req, res, 'neither `data` nor `errors`');
   return undefined;
 }
 
@@ -46,7 +50,7 @@ function toEntry(entry: unknown): GraphQLErrorEntry {
 }
 
 function parseError(req: Pick<ApiRequest, 'method' | 'url'>, res: Pick<ApiResponse, 'headers' | 'body'>, detail: string): ParseError {
-  return new ParseError(req, safeStringify(res.body), res.headers['content-type'], detail);
+  return new ParseError(req, safeStringify(res.body), headerValue(res.headers, 'content-type'), detail);
 }
 
 function safeStringify(value: unknown): string {

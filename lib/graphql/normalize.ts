@@ -30,24 +30,39 @@ export function collectEntities(data: unknown): Map<string, EntityObject[]> {
   return found;
 }
 
-function visit(value: unknown, found: Map<string, EntityObject[]>): void {
-  if (typeof value !== 'object' || value === null) return;
-  if (Array.isArray(value)) {
-    for (const element of value) visit(element, found);
-    return;
+/**
+ * Depth-first, in document order, with a stack of its own rather than recursion: a result nested
+ * thousands of levels deep must not throw a `RangeError` out of the pipeline.
+ */
+function visit(root: unknown, found: Map<string, EntityObject[]>): void {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value !== 'object' || value === null) continue;
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push(value[i]);
+      continue;
+    }
+    const record = value as Record<string, unknown>;
+    if (isEntity(record)) {
+      const list = found.get(record.__typename);
+      if (list) list.push(record);
+      else found.set(record.__typename, [record]);
+    }
+    const keys = Object.keys(record);
+    for (let i = keys.length - 1; i >= 0; i--) stack.push(record[keys[i]!]);
   }
-  const record = value as Record<string, unknown>;
-  if (isEntity(record)) {
-    const list = found.get(record.__typename);
-    if (list) list.push(record);
-    else found.set(record.__typename, [record]);
-  }
-  for (const key of Object.keys(record)) visit(record[key], found);
 }
 
+/** Own properties only: an inherited `__typename` or `id` (a polluted prototype) makes no entity. */
 function isEntity(record: Record<string, unknown>): record is Record<string, unknown> & EntityObject {
-  const { __typename: typename, id } = record;
+  const typename = own(record, '__typename');
+  const id = own(record, 'id');
   return typeof typename === 'string' && typename !== '' && (typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)));
+}
+
+function own(record: Record<string, unknown>, name: string): unknown {
+  return Object.prototype.hasOwnProperty.call(record, name) ? record[name] : undefined;
 }
 
 /**

@@ -1,10 +1,15 @@
 import 'fake-indexeddb/auto';
 import { catchError, firstValueFrom, lastValueFrom, of, take, timer } from 'rxjs';
-import { createApiClient, type ApiClient, type AuthTokens } from 'rxsync';
+import { createApiClient, isApiError, type ApiClient, type AuthTokens } from 'rxsync';
 import { startDemoServer, type DemoServer } from '../../demo/server/index';
 import { spawnSync } from 'node:child_process';
 
-const settle = (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (e instanceof Error ? e.name : 'error'));
+/** What a failed promise failed with: the error's class, whether it is an rxsync error, and its request. */
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => ({ name: 'ok' }),
+    (e: unknown) => ({ name: e instanceof Error ? e.name : typeof e, isApiError: isApiError(e), kind: isApiError(e) ? e.kind : undefined, url: isApiError(e) ? e.request.url : undefined }),
+  );
 const afterTicks = () => new Promise((resolve) => setTimeout(resolve, 30));
 
 describe('no unhandled rejection on any failure path (real fetch, real server)', () => {
@@ -37,16 +42,19 @@ describe('no unhandled rejection on any failure path (real fetch, real server)',
     expect(run.stderr).toMatch(/fetch failed/);
   });
 
-  it.each([
-    ['a reset', { resetRate: 1 }],
-    ['a hang (timeout, abort)', { hangRate: 1 }],
-    ['a body cut off', { truncateRate: 1 }],
-    ['a captive portal page', { captivePortalRate: 1 }],
-    ['an outage', { outage: true }],
-  ])('%s ends in a typed error on the error channel', async (_name, faults) => {
+  it.each<[string, Record<string, unknown>, string, string]>([
+    ['a reset', { resetRate: 1 }, 'NetworkError', 'OutcomeUnknownError'],
+    ['a hang (timeout, abort)', { hangRate: 1 }, 'TimeoutError', 'OutcomeUnknownError'],
+    ['a body cut off', { truncateRate: 1 }, 'NetworkError', 'OutcomeUnknownError'],
+    ['a captive portal page', { captivePortalRate: 1 }, 'ParseError', 'ParseError'],
+    ['an outage', { outage: true }, 'HttpError', 'HttpError'],
+  ])('%s ends in a typed error on the error channel', async (_name, faults, getError, postError) => {
     server.setFaults(faults);
-    expect(await settle(lastValueFrom(client.get('/items/1')))).not.toBe('ok');
-    expect(await settle(lastValueFrom(client.post('/items', { name: 'x', price: 1 })))).not.toBe('ok');
+    const get = await failure(lastValueFrom(client.get('/items/1')));
+    const post = await failure(lastValueFrom(client.post('/items', { name: 'x', price: 1 })));
+    // A typed rxsync error with its kind and the request it belongs to, not just "not ok".
+    expect(get).toMatchObject({ name: getError, isApiError: true, url: `${server.url}/items/1` });
+    expect(post).toMatchObject({ name: postError, isApiError: true, url: `${server.url}/items` });
     await afterTicks();
   });
 
@@ -64,7 +72,7 @@ describe('no unhandled rejection on any failure path (real fetch, real server)',
   it('a refresh endpoint returning garbage ends the session with an AuthError', async () => {
     server.setFaults({ refreshGarbage: true });
     client.auth?.setTokens(await server.issueTokens({ sub: 'ada', expiresInSec: -10 }));
-    expect(await settle(lastValueFrom(client.get('/items/5')))).toBe('AuthError');
+    expect(await failure(lastValueFrom(client.get('/items/5')))).toMatchObject({ name: 'AuthError', kind: 'auth', url: `${server.url}/items/5` });
     expect(client.auth?.currentTokens()).toBeNull();
   });
 });
