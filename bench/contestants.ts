@@ -130,9 +130,10 @@ async function refreshWithFetch(config: StackConfig, refreshToken: string): Prom
  * peers run precompiled, so rxsync must not run through tsx's slower transform) or, for a
  * labelled extra row, `lib/` as TypeScript source.
  */
-export function rxsyncStack(config: StackConfig, rxsync: Rxsync, name = 'rxsync createApiClient'): Stack {
+export function rxsyncStack(config: StackConfig, rxsync: Rxsync, name = 'rxsync createApiClient', extra: Partial<Parameters<Rxsync['createApiClient']>[0]> = {}): Stack {
   const { createApiClient, memoryTokenStore } = rxsync;
   const client = createApiClient({
+    ...extra,
     baseUrl: config.baseUrl,
     auth: { tokens: memoryTokenStore(config.tokens), refresh: (refreshToken) => refreshWithFetch(config, refreshToken) },
     retry: { maxAttempts: config.maxAttempts, baseDelayMs: config.baseDelayMs, maxDelayMs: config.maxDelayMs },

@@ -2,7 +2,8 @@
  * `npm run bench`: every scenario of DESIGN.md §7 in one process run, printed as tables as they
  * finish and written to `bench/RESULTS.md` with a header describing the machine.
  *
- * Order: entity-store fan-out, whole-pipeline overhead, auth storm, flaky network, then the cache
+ * Order: entity-store fan-out, whole-pipeline overhead, auth storm, flaky network, loopback outage,
+ * the fleet simulation (which also writes `bench/fleet-sim.svg`), then the cache
  * scenarios of `cache.bench.ts` (memory-tier hit, revalidation) when that file is present.
  * A scenario that throws is reported as such and the run goes on.
  */
@@ -13,6 +14,8 @@ import { join } from 'node:path';
 import { authStormScenario } from './auth-storm.bench';
 import { fanoutScenario } from './fanout.bench';
 import { flakyScenario } from './flaky.bench';
+import { fleetScenario } from './fleet.bench';
+import { outageScenario } from './outage.bench';
 import { pipelineOverheadScenario } from './pipeline-overhead.bench';
 import { type ScenarioResult, formatTable } from './report';
 
@@ -58,6 +61,8 @@ async function main(): Promise<void> {
     ['pipelineOverheadScenario', pipelineOverheadScenario],
     ['authStormScenario', authStormScenario],
     ['flakyScenario', flakyScenario],
+    ['outageScenario', outageScenario],
+    ['fleetScenario', fleetScenario],
     ...(await cacheScenarios()),
   ];
   const sections: string[] = [];

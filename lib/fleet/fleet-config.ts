@@ -60,7 +60,7 @@ export interface FleetConfig {
  * | setting                   | default | why |
  * | ------------------------- | ------- | --- |
  * | budget.maxTokens          | 10      | gRFC A6's example: a full bucket allows 5 failed retries in a row before throttling |
- * | budget.tokenRatio         | 0.5     | retries stop once more than ⅓ of recent attempts fail. A6's example 0.1 stops at ≈ 9 %, which a mobile link losing 20–30 % of attempts would hit all day (bench: flaky network) while the breaker already stops a real outage |
+ * | budget.tokenRatio         | 1       | retries stop once half of recent attempts fail. A6's example 0.1 stops at ≈ 9 %, and 0.5 at ⅓: a mobile link losing 20–30 % of attempts in bursts (bench: flaky network) would lose requests to the budget all day, while a real outage empties the bucket anyway (4 retries, then none) |
  * | breaker.failureThreshold  | 5       | five failed attempts in a row is an outage, not a lossy link (0.27⁵ ≈ 0.1 % at 27 % loss) |
  * | breaker.openMs            | 5000    | Polly's BreakDuration; a probe every 5 s costs a fleet at most one request per client per 5 s |
  * | breaker.maxOpenMs         | 5000    | a fixed break: the origin is probed again within one break of its recovery |
@@ -68,7 +68,7 @@ export interface FleetConfig {
  * | pushback                  | true    | a server that says "come back in N s" is obeyed by every request of the client |
  * | storeTimeoutMs            | 500     | a store that never answers must not hold requests back |
  */
-export const DEFAULT_RETRY_BUDGET: RetryBudgetConfig = Object.freeze({ maxTokens: 10, tokenRatio: 0.5 });
+export const DEFAULT_RETRY_BUDGET: RetryBudgetConfig = Object.freeze({ maxTokens: 10, tokenRatio: 1 });
 export const DEFAULT_CIRCUIT_BREAKER: CircuitBreakerConfig = Object.freeze({ failureThreshold: 5, openMs: 5000, maxOpenMs: 5000, jitter: 'equal' });
 export const DEFAULT_STORE_TIMEOUT_MS = 500;
 

@@ -11,7 +11,7 @@ import type { RetryBudgetConfig } from './fleet-config';
  * ```
  *
  * In a total outage a full bucket of 10 allows 5 failures, then no retry at all until answers
- * refill it: 1 / ratio answers per failure (2 with the default 0.5).
+ * refill it: 1 / ratio answers per failure (1 with the default ratio 1).
  *
  * @example
  * let tokens = DEFAULT_RETRY_BUDGET.maxTokens;

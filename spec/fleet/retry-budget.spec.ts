@@ -6,7 +6,8 @@ const A6_EXAMPLE = { maxTokens: 10, tokenRatio: 0.1 };
 describe('retry budget (gRFC A6 token bucket)', () => {
   it.each([
     ['a failure takes one token', 10, 'failure', DEFAULT_RETRY_BUDGET, 9],
-    ['a success gives back tokenRatio', 5, 'success', DEFAULT_RETRY_BUDGET, 5.5],
+    ['a success gives back tokenRatio', 5, 'success', DEFAULT_RETRY_BUDGET, 6],
+    ['a success gives back tokenRatio (0.5)', 5, 'success', { maxTokens: 10, tokenRatio: 0.5 }, 5.5],
     ['never above maxTokens', 10, 'success', DEFAULT_RETRY_BUDGET, 10],
     ['never below 0', 0, 'failure', DEFAULT_RETRY_BUDGET, 0],
     ['ten successes of 0.1 make exactly 1 (no float drift)', 5.9, 'success', A6_EXAMPLE, 6],
@@ -34,8 +35,10 @@ describe('retry budget (gRFC A6 token bucket)', () => {
   });
 
   it.each([
-    ['27 % failures (a lossy mobile link) keeps retrying with the default ratio 0.5', DEFAULT_RETRY_BUDGET, 0.27, true],
-    ['40 % failures (a brownout) throttles with the default ratio 0.5', DEFAULT_RETRY_BUDGET, 0.4, false],
+    ['27 % failures (a lossy mobile link) keeps retrying with the default ratio 1', DEFAULT_RETRY_BUDGET, 0.27, true],
+    ['45 % failures keeps retrying with the default ratio 1', DEFAULT_RETRY_BUDGET, 0.45, true],
+    ['60 % failures (a brownout) throttles with the default ratio 1', DEFAULT_RETRY_BUDGET, 0.6, false],
+    ['40 % failures throttles with ratio 0.5', { maxTokens: 10, tokenRatio: 0.5 }, 0.4, false],
     ['15 % failures throttles with A6\'s example ratio 0.1', A6_EXAMPLE, 0.15, false],
   ] as const)('%s', (_case, config, failureRate, expected) => {
     // A deterministic interleaving of the failure rate over 1000 attempts.

@@ -1,0 +1,197 @@
+/**
+ * Outage on loopback (DESIGN.md §7): {@link CLIENTS} clients of each stack (one client instance
+ * per phone), each sending a GET every {@link CALL_EVERY_MS} ms, against the demo server, which
+ * answers every request with a 503 (no `Retry-After`) for {@link OUTAGE_MS} ms. Per stack:
+ * server requests ÷ calls the apps issued during the outage, recovery time (from the outage's end
+ * to each client's first success, median and worst), and the success of calls outside the outage.
+ *
+ * Every stack gets the same retry rules, scaled by ÷10 from rxsync's defaults so the run is short:
+ * {@link MAX_ATTEMPTS} attempts, backoff 100 / 200 / 400 ms, 1 s per-attempt timeout. Peers retry
+ * without jitter (their documented configs, see `contestants.ts`); rxsync runs its defaults
+ * (full jitter, retry budget, circuit breaker) with the breaker's 5 s break scaled to 500 ms. A
+ * labelled extra row shows rxsync with `fleet: false` (retries per request, as before).
+ * Standalone: `npx tsx bench/outage.bench.ts`.
+ */
+import { type DemoServer, startDemoServer } from '../demo/server';
+import { loadBuiltRxsync } from './cache-built';
+import { angularStack, axiosStack, kyStack, rxsyncStack, type Stack, type StackConfig } from './contestants';
+import { isMain, median, verdict } from './harness';
+import { type ScenarioResult, formatTable } from './report';
+
+const CLIENTS = 200;
+const CALL_EVERY_MS = 250;
+const WARMUP_MS = 1000;
+const OUTAGE_MS = 2000;
+const AFTER_MS = 2000;
+const MAX_ATTEMPTS = 4;
+const BASE_DELAY_MS = 100;
+const SCALE = 10; // rxsync's defaults ÷ 10
+const RATIO_BUDGET = 1.2;
+
+interface Call {
+  readonly client: number;
+  readonly start: number;
+  end: number;
+  ok: boolean;
+}
+
+interface Outcome {
+  readonly outageCalls: number;
+  readonly outageRequests: number;
+  readonly totalRequests: number;
+  readonly recoveryMedianMs: number;
+  readonly recoveryMaxMs: number;
+  readonly outsideCalls: number;
+  readonly outsideOk: number;
+  readonly errorKinds: string;
+}
+
+async function run(make: (config: StackConfig, i: number) => Stack): Promise<Outcome> {
+  const server: DemoServer = await startDemoServer({ accessTokenTtlSec: 3600, itemCount: 20 });
+  const tokens = await server.issueTokens();
+  const config: StackConfig = { baseUrl: server.url, tokens, maxAttempts: MAX_ATTEMPTS, baseDelayMs: BASE_DELAY_MS, maxDelayMs: 30_000 / SCALE, timeoutMs: 10_000 / SCALE };
+  const stacks = Array.from({ length: CLIENTS }, (_, i) => make(config, i));
+  // Warm-up, not measured: every client opens its connection and every code path is compiled,
+  // so no stack pays the cold start of the process (the first of them would pay it alone).
+  for (let round = 0; round < 3; round++) await Promise.allSettled(stacks.map((stack, i) => stack.get(`items/${(i % 20) + 1}?cc=no-store&warm=${round}`)));
+  const calls: Call[] = [];
+  const errorKinds = new Map<string, number>();
+  const pending: Promise<void>[] = [];
+  server.resetStats();
+  const t0 = performance.now();
+  const outageStart = WARMUP_MS;
+  const outageEnd = WARMUP_MS + OUTAGE_MS;
+  const stopAt = outageEnd + AFTER_MS;
+  let outageRequestsAtStart = 0;
+  let outageRequests = 0;
+  const timers: NodeJS.Timeout[] = [];
+  timers.push(
+    setTimeout(() => {
+      outageRequestsAtStart = server.stats.requests;
+      server.setFaults({ outage: true });
+    }, outageStart),
+    setTimeout(() => {
+      outageRequests = server.stats.requests - outageRequestsAtStart;
+      server.setFaults({ outage: false });
+    }, outageEnd),
+  );
+  let n = 0;
+  await new Promise<void>((resolve) => {
+    stacks.forEach((stack, client) => {
+      const phase = (client * CALL_EVERY_MS) / CLIENTS; // spread evenly over one interval
+      const tick = (): void => {
+        const now = performance.now() - t0;
+        if (now >= stopAt) return;
+        const call: Call = { client, start: now, end: NaN, ok: false };
+        calls.push(call);
+        pending.push(
+          stack.get(`items/${(client % 20) + 1}?cc=no-store&n=${n++}`).then(
+            () => {
+              call.ok = true;
+              call.end = performance.now() - t0;
+            },
+            (error: unknown) => {
+              call.end = performance.now() - t0;
+              const e = error as { name?: string; status?: number; code?: string; message?: string };
+              const kind = `${e.name ?? 'Error'} ${e.status ?? e.code ?? ''}`;
+              errorKinds.set(kind, (errorKinds.get(kind) ?? 0) + 1);
+              if (process.env['OUTAGE_DEBUG'] && errorKinds.get(kind) === 1) console.error(call.start.toFixed(0), e.message);
+            },
+          ),
+        );
+        timers.push(setTimeout(tick, CALL_EVERY_MS));
+      };
+      timers.push(setTimeout(tick, phase));
+    });
+    timers.push(setTimeout(resolve, stopAt));
+  });
+  await Promise.all(pending);
+  for (const timer of timers) clearTimeout(timer);
+  const totalRequests = server.stats.requests;
+  for (const stack of stacks) stack.close();
+  await server.close();
+
+  const recoveries: number[] = [];
+  for (let client = 0; client < CLIENTS; client++) {
+    const first = calls.filter((c) => c.client === client && c.ok && c.end >= outageEnd).reduce((min, c) => Math.min(min, c.end), Infinity);
+    recoveries.push(first - outageEnd);
+  }
+  // Outside the outage: calls answered before it began, and calls issued after it ended.
+  const outside = calls.filter((c) => c.end < outageStart || c.start >= outageEnd);
+  return {
+    outageCalls: calls.filter((c) => c.start >= outageStart && c.start < outageEnd).length,
+    outageRequests,
+    totalRequests,
+    recoveryMedianMs: median(recoveries),
+    recoveryMaxMs: Math.max(...recoveries),
+    outsideCalls: outside.length,
+    outsideOk: outside.filter((c) => c.ok).length,
+    errorKinds: [...errorKinds].map(([k, v]) => `${v}× ${k.trim()}`).join(', '),
+  };
+}
+
+export async function outageScenario(): Promise<ScenarioResult> {
+  const rxsync = await loadBuiltRxsync();
+  const fleet = { breaker: { openMs: 5000 / SCALE } };
+  const contestants: Array<[string, (config: StackConfig, i: number) => Stack]> = [
+    ['rxsync defaults (budget, breaker, full jitter)', (config) => rxsyncStack(config, rxsync, 'rxsync', { fleet, cache: false })],
+    ['axios + axios-retry', (config) => axiosStack(config)],
+    ['ky (retry)', (config) => kyStack(config)],
+    ['Angular HttpClient (retry interceptor)', (config) => angularStack(config)],
+    ['rxsync, fleet: false [extra: per-request retries, as before]', (config) => rxsyncStack(config, rxsync, 'rxsync', { fleet: false, cache: false })],
+  ];
+  const outcomes: Array<[string, Outcome]> = [];
+  // Counted instead of crashing the run: a stack's stray AbortError of a timed-out attempt (see flaky.bench.ts).
+  let unhandled = 0;
+  const onUnhandled = (): void => {
+    unhandled++;
+  };
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    for (const [name, make] of contestants) {
+      const before = unhandled;
+      const outcome = await run(make);
+      outcomes.push([unhandled > before ? `${name} (${unhandled - before} unhandled rejections)` : name, outcome]);
+    }
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+  const rows = outcomes.map(([name, o]) => ({
+    contestant: name,
+    'calls in outage': o.outageCalls,
+    'server requests in outage': o.outageRequests,
+    'requests ÷ calls in outage': o.outageRequests / o.outageCalls,
+    'recovery ms (median)': o.recoveryMedianMs,
+    'recovery ms (worst client)': o.recoveryMaxMs,
+    'success outside outage': `${((100 * o.outsideOk) / o.outsideCalls).toFixed(1)} %`,
+    'server requests in all': o.totalRequests,
+    'failures by kind': o.errorKinds || '—',
+  }));
+  const ours = outcomes[0]![1];
+  const ratio = ours.outageRequests / ours.outageCalls;
+  const step = (5000 / SCALE);
+  return {
+    title: `Outage: ${CLIENTS} clients, a GET every ${CALL_EVERY_MS} ms each, ${OUTAGE_MS / 1000} s of 503s`,
+    rows,
+    notes: [
+      `${verdict(ratio <= RATIO_BUDGET)} rxsync ≤ ${RATIO_BUDGET}× server requests per call during the outage: ${ratio.toFixed(2)}× (${ours.outageRequests} / ${ours.outageCalls})`,
+      `${verdict(ours.recoveryMaxMs <= step)} rxsync recovers within one step (the breaker's break, ${step} ms scaled; the longest backoff wait is 400 ms): median ${ours.recoveryMedianMs.toFixed(0)} ms, worst client ${ours.recoveryMaxMs.toFixed(0)} ms after the outage ended`,
+      `${verdict(ours.outsideOk === ours.outsideCalls)} rxsync 100 % success outside the outage: ${ours.outsideOk} / ${ours.outsideCalls}`,
+      `every stack: ${MAX_ATTEMPTS} attempts, backoff ${BASE_DELAY_MS}/${2 * BASE_DELAY_MS}/${4 * BASE_DELAY_MS} ms, ${10_000 / SCALE} ms per-attempt timeout (rxsync's defaults ÷ ${SCALE}); one client instance per simulated phone; the demo server in-process answers 503 without Retry-After during the outage`,
+      'calls counted by when the app issued them; server requests by when they arrived; recovery = the first success a client receives after the outage ended',
+    ],
+  };
+}
+
+if (isMain(/outage\.bench\.[cm]?[jt]s$/)) {
+  outageScenario().then(
+    (result) => {
+      console.log(formatTable(result));
+      process.exit();
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
