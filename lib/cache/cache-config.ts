@@ -110,6 +110,13 @@ export interface CacheConfig {
   readonly staleFallback?: StaleFallback;
   /** localforage instance name (database name). Default `'rxsync'`. */
   readonly name?: string;
+  /**
+   * How long the persistent store may take to start (read its index and keys, reconcile) before
+   * the cache gives up on it for this session and continues memory-only, with a `cache-error`
+   * event (DESIGN §9: every wait is bounded). Reads waiting for the startup go to the network.
+   * Default 5 000 ms.
+   */
+  readonly startupTimeoutMs?: number;
 }
 
 /** Defaults, with the reason for each. */
@@ -118,6 +125,7 @@ export const CACHE_DEFAULTS = {
   maxBytes: 5_000_000, // well under the smallest mobile WebView quotas (iOS Safari ~50 MB)
   maxStaleMs: 7 * 24 * 3600 * 1000, // offline for a week still shows the last known data, marked stale
   name: 'rxsync',
+  startupTimeoutMs: 5_000, // an IndexedDB that has not answered in 5 s is stuck (a blocked upgrade, a wedged WebView); the app goes on
 } as const;
 
 export interface ResolvedCacheConfig {
@@ -129,6 +137,7 @@ export interface ResolvedCacheConfig {
   readonly ttlMode: TtlMode;
   readonly maxStaleMs: number;
   readonly staleFallback: StaleFallback;
+  readonly startupTimeoutMs: number;
   /** The TTL a response to `url` gets when stored (request token, route, default). */
   readonly ttlFor: (url: string, requestTtlMs: number | undefined) => number | undefined;
 }
@@ -147,8 +156,15 @@ export function resolveCacheConfig(config: CacheConfig = {}): ResolvedCacheConfi
     ttlMode: config.ttl?.mode ?? 'fallback',
     maxStaleMs: config.maxStaleMs ?? CACHE_DEFAULTS.maxStaleMs,
     staleFallback: config.staleFallback ?? 'unreachable',
+    startupTimeoutMs: clampTimeout(config.startupTimeoutMs ?? CACHE_DEFAULTS.startupTimeoutMs),
     ttlFor: (url, requestTtlMs) => requestTtlMs ?? routes.find((r) => r.matches(url))?.ttlMs ?? defaultMs,
   };
+}
+
+/** A timer holds at most 2^31 − 1 ms: longer means "very long", not "at once"; negative or NaN means the default. */
+function clampTimeout(ms: number): number {
+  if (!(ms >= 0)) return CACHE_DEFAULTS.startupTimeoutMs;
+  return Math.min(ms, 2 ** 31 - 1);
 }
 
 /** Compiles a route pattern of {@link TtlConfig.routes} into a URL predicate. */

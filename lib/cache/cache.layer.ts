@@ -150,6 +150,7 @@ function createTiers(config: ResolvedCacheConfig, env: ApiEnv): TwoTierCache {
         env,
         maxEntries: config.maxEntries,
         maxBytes: config.maxBytes,
+        startupTimeoutMs: config.startupTimeoutMs,
         expiresAtOf: (entry) => hydrate(entry, config).expiresAt,
       })
     : undefined;

@@ -1,12 +1,19 @@
-import { AsyncSubject, BehaviorSubject, EMPTY, Subject, catchError, concat, concatMap, defaultIfEmpty, defer, filter, finalize, ignoreElements, map, mergeMap, of, take, type Observable } from 'rxjs';
+import { AsyncSubject, EMPTY, catchError, concat, defaultIfEmpty, defer, finalize, ignoreElements, map, mergeMap, of, throwError, timeout, type Observable } from 'rxjs';
 import type { ApiEnv } from '../core/env';
 import { isInvalid, parseCacheEntry, type CacheEntry } from './cache-entry';
 import { parseCacheKey } from './cache-key';
 import { isQuotaError, type CacheStore } from './cache-store';
+import { INDEX_KEY, createPersistentIndex, type IndexRecord } from './persistent-index';
+import { startupReconcile } from './startup-reconcile';
+import { createWriteQueue } from './write-queue';
+
+export { INDEX_KEY } from './persistent-index';
 
 /**
- * The persistent tier: a {@link CacheStore} plus an index of what it holds (size, sweep time, LRU
- * order) so that bounds, sweeping and "is it there at all?" never read the entries themselves.
+ * The persistent tier: a {@link CacheStore} plus an index of what it holds (`persistent-index.ts`:
+ * size, sweep time, LRU order) so that bounds, sweeping and "is it there at all?" never read the
+ * entries themselves. The queue is `write-queue.ts`, the startup `startup-reconcile.ts`; this file
+ * ties them together and does the reads, writes and removals.
  *
  * - Every mutation goes through one queue (`concatMap`), so a removal can never be overtaken by
  *   an older write, whatever the driver's own ordering. Removals also drop index records at once,
@@ -17,7 +24,9 @@ import { isQuotaError, type CacheStore } from './cache-store';
  *   A pending entry answers reads until it is written.
  * - Startup (the queue's first job): load the index, reconcile it with the store's keys (index
  *   records without entry dropped; entries without record, e.g. after a crash between the two
- *   writes, read and adopted or dropped), sweep expired entries, enforce the bounds.
+ *   writes, read and adopted or dropped), sweep expired entries, enforce the bounds. A store that
+ *   does not finish its startup within `startupTimeoutMs` (DESIGN §9: every wait is bounded)
+ *   disables the tier like an unavailable driver: memory-only, with a `cache-error` event.
  * - A quota error on write evicts the oldest entries (at least a quarter of the bytes, at least the
  *   new entry's size) and retries once; a second failure disables the tier (memory-only) with a
  *   `cache-error` event. An unavailable driver disables it at startup the same way.
@@ -41,8 +50,6 @@ export interface PersistentTier {
   readonly active: boolean;
 }
 
-export const INDEX_KEY = '__rxsync_cache_index__';
-
 export interface PersistentTierOptions {
   readonly store: CacheStore;
   readonly maxEntries: number;
@@ -50,11 +57,8 @@ export interface PersistentTierOptions {
   readonly env: ApiEnv;
   /** Sweep time of an entry adopted at startup without an index record. */
   readonly expiresAtOf: (entry: CacheEntry) => number;
-}
-
-interface IndexRecord {
-  readonly size: number;
-  readonly expiresAt: number;
+  /** How long the startup (index, keys, reconcile) may take before the tier gives up. */
+  readonly startupTimeoutMs: number;
 }
 
 interface Pending {
@@ -64,39 +68,16 @@ interface Pending {
 
 export function createPersistentTier(options: PersistentTierOptions): PersistentTier {
   const { store, env } = options;
-  const index = new Map<string, IndexRecord>(); // oldest first
+  const index = createPersistentIndex();
   const pending = new Map<string, Pending>();
   const queuedWrites = new Set<string>();
   const ready = new AsyncSubject<void>();
   let state: 'starting' | 'ready' | 'disabled' = 'starting';
-  let bytes = 0;
-  let indexDirty = false;
   let drainScheduled = false;
 
   const report = (operation: string, detail: string): void => env.emit({ type: 'cache-error', operation, detail });
-
-  // The one queue of mutations; `busy` counts queued jobs and scheduled drains for flush().
-  const queue = new Subject<Observable<unknown>>();
-  const busy$ = new BehaviorSubject(0);
-  queue
-    .pipe(
-      concatMap((job) =>
-        job.pipe(
-          catchError((error: unknown) => {
-            report('persist', describe(error));
-            return EMPTY;
-          }),
-          finalize(() => busy$.next(busy$.value - 1)),
-        ),
-      ),
-    )
-    .subscribe();
-  const enqueue = (job: Observable<unknown>): Observable<void> => {
-    const done = new AsyncSubject<void>();
-    busy$.next(busy$.value + 1);
-    queue.next(job.pipe(finalize(() => (done.next(), done.complete()))));
-    return done;
-  };
+  const queue = createWriteQueue((error) => report('persist', describe(error)));
+  const enqueue = queue.enqueue;
 
   const disable = (detail: string): void => {
     if (state === 'disabled') return;
@@ -106,19 +87,8 @@ export function createPersistentTier(options: PersistentTierOptions): Persistent
     report('persist', `${detail}; persistent cache disabled, continuing memory-only`);
   };
 
-  const setRecord = (key: string, record: IndexRecord): void => {
-    dropRecord(key);
-    index.set(key, record);
-    bytes += record.size;
-    indexDirty = true;
-  };
-  const dropRecord = (key: string): void => {
-    const record = index.get(key);
-    if (!record) return;
-    index.delete(key);
-    bytes -= record.size;
-    indexDirty = true;
-  };
+  const setRecord = (key: string, record: IndexRecord): void => index.set(key, record);
+  const dropRecord = (key: string): void => index.drop(key);
   const removeFromStore = (key: string): Observable<never> =>
     store.remove(key).pipe(
       ignoreElements(),
@@ -129,24 +99,14 @@ export function createPersistentTier(options: PersistentTierOptions): Persistent
     );
   /** Drops index records (oldest first, sparing `keep`) while over the bounds, or until `needBytes` are freed. */
   const evict = (keep: string | undefined, needBytes = 0): Observable<never> => {
-    const victims: string[] = [];
-    let freed = 0;
-    for (const [key, record] of index) {
-      const over = index.size - victims.length > options.maxEntries || bytes - freed > options.maxBytes;
-      if (!over && freed >= needBytes) break;
-      if (key === keep) continue;
-      victims.push(key);
-      freed += record.size;
-    }
+    const victims = index.victims(options, keep, needBytes);
     victims.forEach(dropRecord);
     return concat(...victims.map(removeFromStore));
   };
   const writeIndex = (): Observable<never> =>
     defer(() => {
-      if (!indexDirty || state === 'disabled') return EMPTY;
-      indexDirty = false;
-      const entries = [...index].map(([key, r]) => [key, r.size, r.expiresAt]);
-      return store.set(INDEX_KEY, { v: 1, entries }).pipe(
+      if (!index.dirty || state === 'disabled') return EMPTY;
+      return store.set(INDEX_KEY, index.snapshot()).pipe(
         ignoreElements(),
         catchError((error: unknown) => {
           report('index', describe(error));
@@ -183,7 +143,7 @@ export function createPersistentTier(options: PersistentTierOptions): Persistent
     }
     report('write', `storage quota exceeded writing ${urlOf(key)}: evicting and retrying once`);
     return concat(
-      evict(key, Math.max(job.entry.size, bytes / 4)),
+      evict(key, Math.max(job.entry.size, index.bytes / 4)),
       defer(() => completes(store.set(key, job.entry))),
     ).pipe(
       catchError((again: unknown) => {
@@ -196,7 +156,7 @@ export function createPersistentTier(options: PersistentTierOptions): Persistent
   const scheduleDrain = (): void => {
     if (drainScheduled || state === 'disabled') return;
     drainScheduled = true;
-    busy$.next(busy$.value + 1);
+    const release = queue.hold();
     env.scheduler.schedule(() => {
       drainScheduled = false;
       for (const key of pending.keys()) {
@@ -205,14 +165,28 @@ export function createPersistentTier(options: PersistentTierOptions): Persistent
         enqueue(writeJob(key));
       }
       enqueue(writeIndex());
-      busy$.next(busy$.value - 1);
+      release();
     });
   };
 
   const startup = defer(() =>
-    store.get(INDEX_KEY).pipe(
-      defaultIfEmpty(undefined),
-      mergeMap((raw) => store.keys().pipe(mergeMap((keys) => reconcile(parseIndex(raw), keys)))),
+    startupReconcile({
+      store,
+      index,
+      now: () => env.scheduler.now(),
+      expiresAtOf: options.expiresAtOf,
+      report,
+      removeFromStore,
+      evict: () => evict(undefined),
+      writeIndex,
+      describe,
+      urlOf,
+    }).pipe(
+      timeout({
+        first: options.startupTimeoutMs,
+        scheduler: env.scheduler,
+        with: () => throwError(() => new Error(`the store did not finish starting within ${options.startupTimeoutMs} ms`)),
+      }),
       catchError((error: unknown) => {
         disable(`persistent store unavailable (${describe(error)})`);
         return EMPTY;
@@ -224,51 +198,6 @@ export function createPersistentTier(options: PersistentTierOptions): Persistent
       }),
     ),
   );
-  const parseIndex = (raw: unknown): Array<[string, IndexRecord]> => {
-    const entries = (raw as { v?: unknown; entries?: unknown } | undefined)?.entries;
-    if (raw === undefined) return [];
-    if ((raw as { v?: unknown }).v !== 1 || !Array.isArray(entries)) {
-      report('index', 'unreadable cache index: rebuilt from the stored entries');
-      return [];
-    }
-    return entries
-      .filter((e): e is [string, number, number] => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number' && typeof e[2] === 'number')
-      .map(([key, size, expiresAt]) => [key, { size, expiresAt }]);
-  };
-  const reconcile = (records: Array<[string, IndexRecord]>, keys: string[]): Observable<never> => {
-    const unindexed = new Set(keys.filter((key) => key !== INDEX_KEY));
-    for (const [key, record] of records) {
-      if (unindexed.delete(key)) setRecord(key, record);
-    }
-    indexDirty = records.length !== index.size;
-    const now = env.scheduler.now();
-    return concat(
-      ...[...unindexed].map(adopt),
-      defer(() => {
-        const expired = [...index].filter(([, r]) => r.expiresAt <= now).map(([key]) => key);
-        expired.forEach(dropRecord);
-        return concat(...expired.map(removeFromStore), evict(undefined));
-      }),
-      writeIndex(),
-    );
-  };
-  const adopt = (key: string): Observable<never> =>
-    store.get(key).pipe(
-      defaultIfEmpty(undefined),
-      mergeMap((raw) => {
-        const parsed = parseCacheEntry(raw, key);
-        if (!isInvalid(parsed)) {
-          setRecord(key, { size: parsed.size, expiresAt: options.expiresAtOf(parsed) });
-          return EMPTY;
-        }
-        report('read', `dropped stored entry for ${urlOf(key)}: ${parsed.invalid}`);
-        return removeFromStore(key);
-      }),
-      catchError((error: unknown) => {
-        report('read', `dropped unreadable entry for ${urlOf(key)}: ${describe(error)}`);
-        return removeFromStore(key);
-      }),
-    );
 
   const remove = (key: string): void => {
     pending.delete(key);
@@ -351,11 +280,7 @@ export function createPersistentTier(options: PersistentTierOptions): Persistent
     clear() {
       pending.clear();
       if (state === 'disabled') return of(undefined);
-      const dropIndex = (): void => {
-        index.clear();
-        bytes = 0;
-        indexDirty = false;
-      };
+      const dropIndex = (): void => index.clear();
       dropIndex(); // at once, as removeWhere()
       return enqueue(
         defer(() => {
@@ -370,12 +295,7 @@ export function createPersistentTier(options: PersistentTierOptions): Persistent
         }),
       );
     },
-    flush: () =>
-      busy$.pipe(
-        filter((n) => n === 0),
-        take(1),
-        map(() => undefined),
-      ),
+    flush: queue.flush,
     get active() {
       return state !== 'disabled';
     },
