@@ -225,7 +225,16 @@ export function createFleetGuard(config: ResolvedFleetConfig, env: ApiEnv): Flee
       if (outcome !== 'failure' && !probe && record.breaker.kind === 'closed' && record.breaker.failures === 0 && record.tokens >= maxTokens) return;
       const before = view(origin, record);
       if (config.budget && outcome !== 'abandoned') record.tokens = tokensAfter(record.tokens, outcome, config.budget);
-      if (config.breaker) record.breaker = recordOutcome(record.breaker, outcome, probe, scheduler.now(), config.breaker, env.random);
+      if (config.breaker) {
+        const wasHalfOpen = record.breaker.kind === 'half-open';
+        record.breaker = recordOutcome(record.breaker, outcome, probe, scheduler.now(), config.breaker, env.random);
+        // The probe proved the origin is back: the budget starts over full, as for a fresh client.
+        // The outage drained it to 0, and A6 alone would need 6 answers before one retry, so the
+        // first lost packet after a recovery would fail its request (the loopback outage bench
+        // measured 74 % success after the outage on a loaded machine). The breaker, not the
+        // budget, is what stops the next outage.
+        if (wasHalfOpen && record.breaker.kind === 'closed') record.tokens = maxTokens;
+      }
       changed(origin, record, before);
     },
     pushback: (origin, retryAfterMs, status) => {

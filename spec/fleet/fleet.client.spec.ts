@@ -133,6 +133,18 @@ describe('fleet safety through createApiClient (virtual time)', () => {
       });
     });
 
+    it('starts over full when the breaker\'s probe proves the origin is back (the outage had drained it)', () => {
+      rx.run(({ cold, expectObservable }) => {
+        const server = backend((req) => (rx.now() < 1000 ? cold<ApiResponse>('-#', undefined, httpError(503, null, {}, req)) : cold('-(r|)', { r: ok })));
+        const { client, events } = clientFor(rx, server.handler, { breaker: { failureThreshold: 6, openMs: 1000, jitter: 'none' } }, { maxAttempts: 1 });
+        for (let i = 0; i < 6; i++) expectObservable(client.get(`/x${i}`), `${i * 10}ms ^`).toBe(`${i * 10 + 1}ms #`, undefined, httpError(503, null, {}, requestOf(`/x${i}`)));
+        expectObservable(client.get('/probe'), '1051ms ^').toBe('1052ms (r|)', { r: ok.body });
+        rx.flush();
+        expect(fleetEvents(events)).toEqual(['41 budget spent (5)', '51 open probe@1051', '1051 half-open', '1052 closed', '1052 budget refilled (10)']);
+        expect(client.fleet.state(API)).toMatchObject({ tokens: 10, retriesAllowed: true });
+      });
+    });
+
     it('the failed request is reported with its own error kind in request-failed', () => {
       rx.run(({ cold }) => {
         const server = backend((req) => cold<ApiResponse>('-#', undefined, httpError(503, null, {}, req)));
