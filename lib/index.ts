@@ -54,7 +54,7 @@ export {
 export type { AnyApiError, ApiErrorKind, AuthErrorReason, GraphQLErrorEntry, OutboxErrorReason, RequestOutcome } from './core/errors';
 
 // Auth
-export type { AuthConfig, AuthTokens, RefreshFn, RefreshWindow } from './auth/auth-config';
+export type { AuthConfig, AuthTokens, RefreshFn, RefreshRetry, RefreshWindow } from './auth/auth-config';
 export type { AuthSession } from './auth/auth-session';
 export type { TokenStore } from './auth/token-store';
 export { memoryTokenStore } from './auth/token-store';
