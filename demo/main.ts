@@ -23,8 +23,8 @@ const step = (title: string): void => print(`\n── ${title}`);
 async function main(): Promise<void> {
   const server = await startDemoServer({ accessTokenTtlSec: 60 });
   const startedAt = Date.now();
-  let client!: ApiClient;
-  client = createApiClient({
+  // The refresh function below refers to the client; it runs only after creation.
+  const client: ApiClient = createApiClient({
     baseUrl: server.url,
     timeoutMs: 1_500,
     // The library default is 1 s, 2 s, 4 s; halved here so the demo stays short.

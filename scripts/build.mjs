@@ -77,7 +77,9 @@ await cjs.close();
 
 // 3. Declarations: tsc emits them (without @internal), rollup-plugin-dts bundles them per entry.
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', TYPES_TMP], { stdio: 'inherit' });
-const typeInputs = Object.fromEntries(Object.entries(ENTRIES).map(([name, [, file]]) => [name, `${TYPES_TMP}/${file.replace(/^lib\//, '').replace(/\.ts$/, '.d.ts')}`]));
+const typeInputs = Object.fromEntries(
+  Object.entries(ENTRIES).map(([name, [, file]]) => [name, `${TYPES_TMP}/${file.replace(/^lib\//, '').replace(/\.ts$/, '.d.ts')}`]),
+);
 for (const ext of ['mts', 'cts']) {
   const types = await rollup({ input: typeInputs, external: isExternal, plugins: [dts()] });
   await types.write({ dir: 'dist', format: 'es', entryFileNames: `[name].d.${ext}`, chunkFileNames: `chunks/[name]-[hash].d.${ext}` });

@@ -72,7 +72,7 @@ export class FaultInjector {
     if ((r -= this.current.errorRate) < 0) return 'error';
     if ((r -= this.current.rateLimitRate) < 0) return 'rateLimit';
     if ((r -= this.current.truncateRate) < 0) return 'truncate';
-    if ((r -= this.current.captivePortalRate) < 0) return 'captivePortal';
+    if (r - this.current.captivePortalRate < 0) return 'captivePortal';
     return undefined;
   }
 }

@@ -45,8 +45,9 @@ export abstract class ApiError extends Error {
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
     if (typeof value !== 'object' || value === null || !(API_ERROR_BRAND in value)) return false;
     if (this === ApiError) return true;
-    for (let proto = Object.getPrototypeOf(value); proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
-      if ((proto as { constructor?: unknown }).constructor !== undefined && (proto.constructor as { name?: unknown }).name === this.name) return true;
+    const prototypeOf = (of: object): { constructor?: { name?: unknown } } | null => Object.getPrototypeOf(of) as { constructor?: { name?: unknown } } | null;
+    for (let proto = prototypeOf(value); proto !== null && proto !== Object.prototype; proto = prototypeOf(proto)) {
+      if (proto.constructor?.name === this.name) return true;
     }
     return false;
   }

@@ -80,7 +80,7 @@ export function dedupeLayer(env: ApiEnv, deps: DedupeDeps = {}): Layer {
 function valueKey(value: unknown, objectId: (value: object) => number): string {
   // The type goes into the key: `1` and `'1'` (or `undefined` and `'undefined'`) are other options.
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return `${typeof value}:${String(value)}`;
-  const proto = typeof value === 'object' ? Object.getPrototypeOf(value) : undefined;
+  const proto = typeof value === 'object' ? (Object.getPrototypeOf(value) as object | null) : undefined;
   if (proto === Object.prototype || proto === Array.prototype) {
     try {
       return `json:${JSON.stringify(value)}`;

@@ -9,7 +9,7 @@ import { chain, type Handler } from '../../lib/core/layer';
 import type { ApiRequest, HttpMethod } from '../../lib/core/request';
 import type { ApiResponse } from '../../lib/core/response';
 import { CACHE_TTL, FETCH_POLICY, type CacheConfig, type FetchPolicy } from '../../lib/cache/cache-config';
-import { createCacheLayer, type CacheControls, type CacheLayerDeps } from '../../lib/cache/cache.layer';
+import { createCacheLayer, type CacheControls } from '../../lib/cache/cache.layer';
 import { httpDate } from '../../lib/cache/freshness';
 import { createApiClient } from '../../lib/client';
 import { createTestScheduler } from '../helpers/marbles';

@@ -17,7 +17,9 @@ describe('findBrowser', () => {
   });
 
   it('fails with the path when RXSYNC_CHROMIUM names a missing file (never falls back silently)', async () => {
-    await expect(findBrowser({ env: { RXSYNC_CHROMIUM: '/nonexistent/chrome' } })).rejects.toThrow('RXSYNC_CHROMIUM names /nonexistent/chrome, which does not exist');
+    await expect(findBrowser({ env: { RXSYNC_CHROMIUM: '/nonexistent/chrome' } })).rejects.toThrow(
+      'RXSYNC_CHROMIUM names /nonexistent/chrome, which does not exist',
+    );
   });
 
   it('says what to set where no browser is found and none can be bundled (macOS without Chrome)', async () => {
@@ -48,7 +50,7 @@ describe('findBrowser', () => {
           new Promise<string>((resolve, reject) => {
             const open = indexedDB.open('probe', 1);
             open.onupgradeneeded = () => open.result.createObjectStore('kv');
-            open.onerror = () => reject(open.error);
+            open.onerror = () => reject(new Error(String(open.error)));
             open.onsuccess = () => {
               const tx = open.result.transaction('kv', 'readwrite');
               tx.objectStore('kv').put('persisted', 'k');

@@ -26,7 +26,7 @@ function run(file: string, args: readonly string[], options: ExecFileSyncOptions
     return execFileSync(file, args, { encoding: 'utf8', stdio: 'pipe', ...options }) as string;
   } catch (error) {
     const failure = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${[file, ...args].join(' ')} failed:\n${failure.stdout ?? ''}\n${failure.stderr ?? ''}\n${failure.message}`);
+    throw new Error(`${[file, ...args].join(' ')} failed:\n${failure.stdout ?? ''}\n${failure.stderr ?? ''}\n${failure.message}`, { cause: error });
   }
 }
 
@@ -90,8 +90,12 @@ describe('the packed tarball, installed in a scratch project', () => {
   });
 
   it('ships the built entry points and nothing users do not need', () => {
-    expect(packed).toEqual(expect.arrayContaining(['dist/index.mjs', 'dist/index.cjs', 'dist/index.d.mts', 'dist/index.d.cts', 'dist/testing.mjs', 'dist/testing.cjs']));
-    expect(packed.filter((path) => path.startsWith('dist/browser') || path.endsWith('.map') || path.startsWith('lib/') || path.startsWith('spec/'))).toEqual([]);
+    expect(packed).toEqual(
+      expect.arrayContaining(['dist/index.mjs', 'dist/index.cjs', 'dist/index.d.mts', 'dist/index.d.cts', 'dist/testing.mjs', 'dist/testing.cjs']),
+    );
+    expect(packed.filter((path) => path.startsWith('dist/browser') || path.endsWith('.map') || path.startsWith('lib/') || path.startsWith('spec/'))).toEqual(
+      [],
+    );
     // Every file `exports` names is in the tarball.
     const manifest = readFileSync(join(installed, 'package.json'), 'utf8');
     for (const [, file] of manifest.matchAll(/"\.\/(dist\/[^"]+)"/g)) expect(packed).toContain(file);
@@ -101,12 +105,16 @@ describe('the packed tarball, installed in a scratch project', () => {
     ['node16, ESM', 'esm', { module: 'node16', moduleResolution: 'node16' }, 'consumer.mts'],
     ['node16, CJS', 'cjs', { module: 'node16', moduleResolution: 'node16' }, 'consumer.cts'],
     ['bundler', 'bundler', { module: 'esnext', moduleResolution: 'bundler' }, 'consumer.ts'],
-  ])('its declarations type-check with skipLibCheck: false under %s', (_name, dir, resolution, file) => {
-    const project = join(scratch, dir);
-    write(join(project, file), CONSUMER_SOURCE);
-    write(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { ...TSCONFIG_BASE, ...resolution }, files: [file] }));
-    run(process.execPath, [TSC, '-p', project]);
-  }, 60_000);
+  ])(
+    'its declarations type-check with skipLibCheck: false under %s',
+    (_name, dir, resolution, file) => {
+      const project = join(scratch, dir);
+      write(join(project, file), CONSUMER_SOURCE);
+      write(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { ...TSCONFIG_BASE, ...resolution }, files: [file] }));
+      run(process.execPath, [TSC, '-p', project]);
+    },
+    60_000,
+  );
 
   it('is one implementation: errors pass isApiError and instanceof across import and require', () => {
     const script = join(scratch, 'across.mjs');
