@@ -35,6 +35,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-return': 'off',
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/no-unsafe-call': 'off',
+      // jest.isolateModules(() => require(...)) loads a fresh module graph per test.
+      '@typescript-eslint/no-require-imports': 'off',
       // `let client!: ApiClient; client = createApiClient({ ...callbacks using client })` reads well in tests.
       'prefer-const': 'off',
       '@typescript-eslint/no-explicit-any': 'off',

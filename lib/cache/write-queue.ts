@@ -47,7 +47,9 @@ export function createWriteQueue(onError: (error: unknown) => void): WriteQueue 
       busy$.next(busy$.value + 1);
       let released = false;
       return () => {
-        if (!released) (released = true), release();
+        if (released) return;
+        released = true;
+        release();
       };
     },
     flush: () =>

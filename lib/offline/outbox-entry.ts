@@ -92,7 +92,7 @@ export function unstorableReason(value: unknown, seen = new Set<unknown>()): str
       return Number.isFinite(value) ? undefined : `the number ${value} is not JSON`;
     case 'object': {
       if (seen.has(value)) return 'it is circular';
-      const proto = Object.getPrototypeOf(value);
+      const proto = Object.getPrototypeOf(value) as object | null;
       if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) {
         return `a ${(value as object).constructor?.name ?? 'non-plain'} object cannot be stored`;
       }
