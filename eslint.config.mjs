@@ -35,6 +35,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-return': 'off',
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/no-unsafe-call': 'off',
+      // Angular's lifecycle hooks may be async (`async ngOnInit()`); Angular ignores the Promise.
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
       // jest.isolateModules(() => require(...)) loads a fresh module graph per test.
       '@typescript-eslint/no-require-imports': 'off',
       // `let client!: ApiClient; client = createApiClient({ ...callbacks using client })` reads well in tests.
