@@ -43,6 +43,8 @@ export interface Strategy {
   readonly jitter: 'none' | 'full';
   readonly budget?: Partial<RetryBudgetConfig>;
   readonly breaker?: Partial<CircuitBreakerConfig>;
+  /** The failing backend answers `Retry-After: n` (seconds); rxsync pauses every retry of the client until then. */
+  readonly retryAfterS?: number;
 }
 
 export const STRATEGIES: readonly Strategy[] = [
@@ -50,6 +52,7 @@ export const STRATEGIES: readonly Strategy[] = [
   { name: 'per-request retries, no budget, no jitter (rxsync before, the peers)', fleet: false, jitter: 'none' },
   { name: 'full jitter alone (no budget, no breaker)', fleet: false, jitter: 'full' },
   { name: 'rxsync with budget: { maxTokens: 4 } [extra: tuned for slow-polling fleets]', fleet: true, jitter: 'full', budget: { maxTokens: 4 } },
+  { name: 'rxsync defaults, the failing backend sends Retry-After: 20 [extra: server pushback]', fleet: true, jitter: 'full', retryAfterS: 20 },
 ];
 
 export interface SimResult {
@@ -102,6 +105,8 @@ export function simulate(strategy: Strategy, seed = 1): SimResult {
   let calls = 0;
 
   const tokens = new Float64Array(CLIENTS).fill(BUDGET.maxTokens);
+  const pausedUntil = new Float64Array(CLIENTS);
+  const callPushback = new Uint8Array(maxCalls);
   const breakers: BreakerState[] = new Array<BreakerState>(CLIENTS).fill(CLOSED);
 
   const arrivals = new Array<number>(DURATION_S).fill(0);
@@ -129,7 +134,16 @@ export function simulate(strategy: Strategy, seed = 1): SimResult {
   const failedAttempt = (call: number, now: number, refused: { nextProbeAt: number | undefined } | undefined): void => {
     const attempt = callAttempt[call]!;
     if (attempt >= MAX_ATTEMPTS) return endCall(call, false);
-    let delay = backoffDelay(attempt, retry, random);
+    const own = backoffDelay(attempt, retry, random);
+    let delay = own;
+    const client = callClient[call]!;
+    if (callPushback[call] === 1 && strategy.retryAfterS !== undefined) {
+      // A 503 with Retry-After: this request waits as told plus its jittered backoff (decideRetry),
+      // and every retry of the client waits for the pause too (limitRetry).
+      pausedUntil[client] = Math.max(pausedUntil[client]!, now + strategy.retryAfterS * 1000);
+      delay = strategy.retryAfterS * 1000 + own;
+    } else if (!refused && pausedUntil[client]! - now > delay) delay = pausedUntil[client]! - now + own;
+    if (delay > retry.maxRetryAfterMs) return endCall(call, false);
     if (refused) delay = Math.max(delay, (refused.nextProbeAt ?? now) - now); // waits for the probe, as rxsync's retry layer does
     else if (fleetSafety && !retriesAllowed(tokens[callClient[call]!]!, BUDGET)) return endCall(call, false);
     at(now + delay, call * 4 + SEND);
@@ -168,7 +182,9 @@ export function simulate(strategy: Strategy, seed = 1): SimResult {
         const arrive = now + NETWORK_MS / 2;
         const second = Math.floor(arrive / 1000);
         if (second < DURATION_S) arrivals[second]!++;
+        callPushback[id] = 0;
         if (arrive >= outageStart && arrive < outageEnd) {
+          callPushback[id] = 1;
           at(arrive + NETWORK_MS / 2, id * 4 + FAIL);
           continue;
         }

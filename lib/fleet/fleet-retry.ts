@@ -17,7 +17,7 @@ export interface OriginLimits {
  * | stop     | any                     | any                       | stop, unchanged |
  * | retry    | `CircuitOpenError`      | any budget                | retry: nothing was sent, so it costs no token |
  * | retry    | sent and failed         | budget spent              | stop with `RetryBudgetExhaustedError` (cause: the failure) |
- * | retry    | any                     | paused until later        | retry when the pause ends (if within `maxRetryAfterMs`, else stop) |
+ * | retry    | any                     | paused until later        | retry when the pause ends (+ its own backoff with `spread`, i.e. under jitter), if within `maxRetryAfterMs`, else stop |
  * | retry    | any                     | neither                   | retry, unchanged |
  *
  * @example
@@ -32,11 +32,14 @@ export function limitRetry(
   limits: OriginLimits,
   now: number,
   maxRetryAfterMs: number,
+  spread = false,
 ): RetryDecision {
   if (decision.kind === 'stop') return decision;
   if (!(error instanceof CircuitOpenError) && !limits.retriesAllowed) return { kind: 'stop', error: new RetryBudgetExhaustedError(req, origin, error) };
   const pauseMs = limits.pausedUntil - now;
   if (pauseMs <= decision.delayMs) return decision;
   if (pauseMs > maxRetryAfterMs) return { kind: 'stop', error };
-  return { kind: 'retry', delayMs: pauseMs, reason: `${decision.reason}, paused by Retry-After` };
+  // With jitter, the pause is the earliest: the request's own (jittered) backoff comes on top, so
+  // the requests a pause held back do not all resend in the same millisecond when it ends.
+  return { kind: 'retry', delayMs: spread ? pauseMs + decision.delayMs : pauseMs, reason: `${decision.reason}, paused by Retry-After` };
 }

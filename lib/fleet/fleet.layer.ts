@@ -6,7 +6,8 @@ import type { ApiRequest } from '../core/request';
 import type { ApiResponse } from '../core/response';
 import { originOf } from '../core/url';
 import { DEFAULT_RETRYABLE_STATUSES } from '../retry/retry-config';
-import { retryableReason, serverRetryAfter, type RetryDecision } from '../retry/retry-policy';
+import { retryableReason, serverRetryAfter } from '../retry/retry-policy';
+import type { RetryGate } from '../retry/retry.layer';
 import type { FleetGuard } from './fleet-guard';
 import { limitRetry } from './fleet-retry';
 
@@ -78,13 +79,13 @@ export function fleetLayer(guard: FleetGuard, env: ApiEnv, retryableStatuses: Re
  * The retry layer's gate: the origin's budget and pushback applied to each retry decision
  * (see {@link limitRetry}).
  */
-export function fleetRetryGate(guard: FleetGuard, env: ApiEnv): (req: ApiRequest, error: unknown, decision: RetryDecision, maxRetryAfterMs: number) => RetryDecision {
-  return (req, error, decision, maxRetryAfterMs) => {
+export function fleetRetryGate(guard: FleetGuard, env: ApiEnv): RetryGate {
+  return (req, error, decision, config) => {
     if (decision.kind === 'stop') return decision;
     const origin = fastOrigin(req.url);
     if (origin === undefined) return decision;
     const state = guard.state(origin);
-    return limitRetry(decision, error, req, origin, state, env.scheduler.now(), maxRetryAfterMs);
+    return limitRetry(decision, error, req, origin, state, env.scheduler.now(), config.maxRetryAfterMs, config.jitter === 'full');
   };
 }
 

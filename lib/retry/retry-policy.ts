@@ -26,7 +26,8 @@ export type RetryDecision =
  *    the request never reached the server (a `NetworkError` with `outcome: 'not-sent'`: refused
  *    connection, DNS, offline), so repeating it cannot apply it twice.
  * 3. At most `maxAttempts` attempts in all; then the last error stops the request.
- * 4. A readable `Retry-After` wins over the backoff; one above `maxRetryAfterMs` stops at once
+ * 4. A readable `Retry-After` wins over the backoff (under full jitter, a jittered backoff is
+ *    added on top, so a fleet does not return in step); one above `maxRetryAfterMs` stops at once
  *    with `RetryAfterTooLongError` rather than keeping the caller waiting.
  * 5. A `CircuitOpenError` (the origin's breaker refused the attempt, nothing was sent) is retried
  *    like any failure, but not before the breaker's next probe is due; one due later than
@@ -61,7 +62,10 @@ export function decideRetry(
     const { status } = error as HttpError; // only an HttpError carries Retry-After
     return { kind: 'stop', error: new RetryAfterTooLongError(req, retryAfterMs, status, error) };
   }
-  return { kind: 'retry', delayMs: retryAfterMs, reason: `${reason}, Retry-After` };
+  // Under full jitter the server's wait is the earliest, and a jittered backoff comes on top: a
+  // fleet told "come back in 20 s" must not come back in the same millisecond.
+  const spread = config.jitter === 'full' ? backoffDelay(failedAttempt, config, random) : 0;
+  return { kind: 'retry', delayMs: retryAfterMs + spread, reason: `${reason}, Retry-After` };
 }
 
 function mayRepeat(req: ApiRequest, error: unknown): boolean {

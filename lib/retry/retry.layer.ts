@@ -11,7 +11,7 @@ import { decideRetry, type RetryDecision } from './retry-policy';
  * Adjusts a retry decision with what the layer alone cannot know: the fleet's per-origin retry
  * budget and server pushback (see `fleetRetryGate`). Called after every failed attempt.
  */
-export type RetryGate = (req: ApiRequest, error: unknown, decision: RetryDecision, maxRetryAfterMs: number) => RetryDecision;
+export type RetryGate = (req: ApiRequest, error: unknown, decision: RetryDecision, config: Pick<RetryConfig, 'maxRetryAfterMs' | 'jitter'>) => RetryDecision;
 
 /**
  * The retry stage: sends a failed request again after a backoff, as {@link decideRetry} rules
@@ -104,7 +104,7 @@ function attempts(
         if ('resume' in count) return count.resume;
         const failedAttempt = count.failedAttempt;
         const own = decideRetry(req, error, failedAttempt, config, env.scheduler.now(), env.random);
-        const decision = gate ? gate(req, error, own, config.maxRetryAfterMs) : own;
+        const decision = gate ? gate(req, error, own, config) : own;
         if (decision.kind === 'stop') {
           // Annotated, not wrapped: the subscriber sees what went wrong, and how often.
           if (decision.error instanceof ApiError) decision.error.attempts = failedAttempt;

@@ -31,6 +31,10 @@ describe('limitRetry (fleet limits over the retry decision)', () => {
     }
   });
 
+  it('under jitter (spread) the pause is the earliest and the request\'s own backoff comes on top', () => {
+    expect(limitRetry(retry, failure, get, ORIGIN, { retriesAllowed: true, pausedUntil: NOW + 5000 }, NOW, 60_000, true)).toEqual({ kind: 'retry', delayMs: 6000, reason: 'HTTP 503, paused by Retry-After' });
+  });
+
   it('keeps the cause of a network failure so the app can tell it from a 503', () => {
     const network = new NetworkError(get, 'not-sent');
     const result = limitRetry(retry, network, get, ORIGIN, { retriesAllowed: false, pausedUntil: 0 }, NOW, 60_000);

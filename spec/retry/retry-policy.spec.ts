@@ -202,3 +202,12 @@ describe('decideRetry with a CircuitOpenError (the breaker refused the attempt)'
     expect(decideRetry(get, error, 4, NO_JITTER, NOW, noJitter)).toEqual({ kind: 'stop', error });
   });
 });
+
+describe('decideRetry: Retry-After under full jitter', () => {
+  it('waits the server\'s delay plus a jittered backoff, so a fleet told the same delay does not return together', () => {
+    const error = httpError(get, 503, { 'retry-after': '20' });
+    const fullJitter = resolveRetryConfig({ jitter: 'full' });
+    expect(decideRetry(get, error, 1, fullJitter, NOW, () => 0.25)).toEqual({ kind: 'retry', delayMs: 20_000 + 250, reason: 'HTTP 503, Retry-After' });
+    expect(decideRetry(get, error, 1, NO_JITTER, NOW, noJitter)).toEqual({ kind: 'retry', delayMs: 20_000, reason: 'HTTP 503, Retry-After' });
+  });
+});
