@@ -94,7 +94,7 @@ export function simulate(strategy: Strategy, seed = 1): SimResult {
   const wheel: number[][] = Array.from({ length: ticks + 1 }, () => []);
   const at = (timeMs: number, event: number): void => {
     const tick = Math.ceil(timeMs / TICK_MS);
-    if (tick <= ticks) wheel[tick]!.push(event);
+    if (tick <= ticks) wheel[tick].push(event);
   };
 
   const maxCalls = Math.ceil((CLIENTS * DURATION_S * 1000) / CALL_INTERVAL_MS) + CLIENTS;
@@ -128,32 +128,32 @@ export function simulate(strategy: Strategy, seed = 1): SimResult {
   const endCall = (call: number, ok: boolean): void => {
     if (ok) return;
     callsFailed++;
-    if (!inOutage(callStartS[call]!)) callsFailedOutside++;
+    if (!inOutage(callStartS[call])) callsFailedOutside++;
   };
 
   const failedAttempt = (call: number, now: number, refused: { nextProbeAt: number | undefined } | undefined): void => {
-    const attempt = callAttempt[call]!;
+    const attempt = callAttempt[call];
     if (attempt >= MAX_ATTEMPTS) return endCall(call, false);
     const own = backoffDelay(attempt, retry, random);
     let delay = own;
-    const client = callClient[call]!;
+    const client = callClient[call];
     if (callPushback[call] === 1 && strategy.retryAfterS !== undefined) {
       // A 503 with Retry-After: this request waits as told plus its jittered backoff (decideRetry),
       // and every retry of the client waits for the pause too (limitRetry).
-      pausedUntil[client] = Math.max(pausedUntil[client]!, now + strategy.retryAfterS * 1000);
+      pausedUntil[client] = Math.max(pausedUntil[client], now + strategy.retryAfterS * 1000);
       delay = strategy.retryAfterS * 1000 + own;
-    } else if (!refused && pausedUntil[client]! - now > delay) delay = pausedUntil[client]! - now + own;
+    } else if (!refused && pausedUntil[client] - now > delay) delay = pausedUntil[client] - now + own;
     if (delay > retry.maxRetryAfterMs) return endCall(call, false);
     if (refused) delay = Math.max(delay, (refused.nextProbeAt ?? now) - now); // waits for the probe, as rxsync's retry layer does
-    else if (fleetSafety && !retriesAllowed(tokens[callClient[call]!]!, BUDGET)) return endCall(call, false);
+    else if (fleetSafety && !retriesAllowed(tokens[callClient[call]], BUDGET)) return endCall(call, false);
     at(now + delay, call * 4 + SEND);
   };
 
   for (let tick = 0; tick <= ticks; tick++) {
     const now = tick * TICK_MS;
-    const events = wheel[tick]!;
+    const events = wheel[tick];
     for (let i = 0; i < events.length; i++) {
-      const event = events[i]!;
+      const event = events[i];
       const kind = event & 3;
       const id = event >>> 2;
       if (kind === NEW_CALL) {
@@ -162,16 +162,16 @@ export function simulate(strategy: Strategy, seed = 1): SimResult {
         callAttempt[call] = 0;
         const second = Math.floor(now / 1000);
         callStartS[call] = second;
-        if (second < DURATION_S) callsPerS[second]!++;
+        if (second < DURATION_S) callsPerS[second]++;
         if (!inOutage(second)) callsOutside++;
         at(now + CALL_INTERVAL_MS, id * 4 + NEW_CALL);
         events.push(call * 4 + SEND); // this tick
       } else if (kind === SEND) {
-        const client = callClient[id]!;
-        callAttempt[id]!++;
+        const client = callClient[id];
+        callAttempt[id]++;
         callProbe[id] = 0;
         if (fleetSafety) {
-          const admission = admit(breakers[client]!, now);
+          const admission = admit(breakers[client], now);
           breakers[client] = admission.state;
           if (admission.verdict === 'reject') {
             failedAttempt(id, now, { nextProbeAt: admission.nextProbeAt });
@@ -181,7 +181,7 @@ export function simulate(strategy: Strategy, seed = 1): SimResult {
         }
         const arrive = now + NETWORK_MS / 2;
         const second = Math.floor(arrive / 1000);
-        if (second < DURATION_S) arrivals[second]!++;
+        if (second < DURATION_S) arrivals[second]++;
         callPushback[id] = 0;
         if (arrive >= outageStart && arrive < outageEnd) {
           callPushback[id] = 1;
@@ -199,15 +199,15 @@ export function simulate(strategy: Strategy, seed = 1): SimResult {
         if (arrive < outageStart && busyUntil > outageStart) at(outageStart, id * 4 + FAIL);
         else if (answered - now > TIMEOUT_MS) at(now + TIMEOUT_MS, id * 4 + FAIL);
         else {
-          if (second < DURATION_S) good[second]!++;
+          if (second < DURATION_S) good[second]++;
           at(answered, id * 4 + OK);
         }
       } else {
-        const client = callClient[id]!;
+        const client = callClient[id];
         const ok = kind === OK;
         if (fleetSafety) {
-          tokens[client] = tokensAfter(tokens[client]!, ok ? 'success' : 'failure', BUDGET);
-          breakers[client] = recordOutcome(breakers[client]!, ok ? 'success' : 'failure', callProbe[id] === 1, now, BREAKER, random);
+          tokens[client] = tokensAfter(tokens[client], ok ? 'success' : 'failure', BUDGET);
+          breakers[client] = recordOutcome(breakers[client], ok ? 'success' : 'failure', callProbe[id] === 1, now, BREAKER, random);
         }
         if (ok) endCall(id, true);
         else failedAttempt(id, now, undefined);
@@ -226,7 +226,7 @@ export function summarize(result: SimResult): Record<string, string | number> {
   const recovery = OUTAGE_START_S + OUTAGE_S;
   let healthyAt: number | undefined;
   for (let s = recovery; s < DURATION_S; s++) {
-    const healthy = (i: number): boolean => result.arrivalsPerS[i]! > 0 && result.goodPerS[i]! >= 0.95 * result.arrivalsPerS[i]!;
+    const healthy = (i: number): boolean => result.arrivalsPerS[i] > 0 && result.goodPerS[i] >= 0.95 * result.arrivalsPerS[i];
     // healthy from this second on for the rest of the run
     let stays = true;
     for (let j = s; j < DURATION_S && stays; j++) stays = healthy(j);

@@ -68,16 +68,16 @@ export async function fleetScenario(): Promise<ScenarioResult> {
   const results = STRATEGIES.map((strategy) => simulate(strategy));
   writeFileSync(join(__dirname, 'fleet-sim.svg'), fleetChart(results));
   const rows = results.map(summarize);
-  const ours = rows[0]!;
+  const ours = rows[0];
   const mean = ours['outage load ÷ normal (mean)'] as number;
   return {
     title: `Fleet simulation (virtual time): ${CLIENTS.toLocaleString('en')} clients, backend of fixed capacity failing ${OUTAGE_S} s`,
     rows,
     notes: [
-      `${verdict(mean <= 1.2)} rxsync defaults: mean load during the outage ≤ 1.2× normal: ${mean.toFixed(2)}× (peak second ${(ours['outage load ÷ normal (peak 1 s)'] as number).toFixed(2)}×). With clients this slow (one call per 10 s) the breaker's 5 s break saves nothing: each phone's first failed call spends the budget's 4 retries, then the fleet sends one request per call. The extra row meets the budget with a 4-token bucket (${(rows[3]!['outage load ÷ normal (mean)'] as number).toFixed(2)}×), which leaves a phone 1 retry after 2 failures without an answer in between: fewer retries on a lossy link, not measured here`,
-      `${verdict(ours['healthy again after recovery'] === '0 s')} rxsync defaults: backend healthy again within one backoff step of its recovery: ${ours['healthy again after recovery']}; without budget and jitter the retries keep it down (${rows[1]!['healthy again after recovery']}, a metastable failure)`,
+      `${verdict(mean <= 1.2)} rxsync defaults: mean load during the outage ≤ 1.2× normal: ${mean.toFixed(2)}× (peak second ${(ours['outage load ÷ normal (peak 1 s)'] as number).toFixed(2)}×). With clients this slow (one call per 10 s) the breaker's 5 s break saves nothing: each phone's first failed call spends the budget's 4 retries, then the fleet sends one request per call. The extra row meets the budget with a 4-token bucket (${(rows[3]['outage load ÷ normal (mean)'] as number).toFixed(2)}×), which leaves a phone 1 retry after 2 failures without an answer in between: fewer retries on a lossy link, not measured here`,
+      `${verdict(ours['healthy again after recovery'] === '0 s')} rxsync defaults: backend healthy again within one backoff step of its recovery: ${ours['healthy again after recovery']}; without budget and jitter the retries keep it down (${rows[1]['healthy again after recovery']}, a metastable failure)`,
       `model: each client calls every ${CALL_INTERVAL_MS / 1000} s (random phase), ${4} attempts, backoff 1/2/4 s, ${TIMEOUT_MS / 1000} s per-attempt timeout; backend FIFO at ${CAPACITY_PER_S.toLocaleString('en')} req/s (1.5× normal load), sheds past ${MAX_QUEUE_S} s of queue, an answer later than the client's timeout is wasted work; the outage answers 503 at once without Retry-After (so pushback plays no part); healthy = ≥ 95 % of arriving requests answered in time, from that second on. Decisions are rxsync's own pure functions (backoffDelay, the A6 budget, the breaker); seeded, so every run is the same`,
-      `server pushback (last row): a Retry-After of 20 s holds retries back during the outage (${(rows[4]!['outage load ÷ normal (mean)'] as number).toFixed(2)}× instead of ${mean.toFixed(2)}×), but the retries it held land after the recovery on top of the normal load; with 1.5× headroom the backend then needs ${rows[4]!['healthy again after recovery']} to be healthy. A Retry-After longer than the outage's remaining time moves load, it does not remove it`,
+      `server pushback (last row): a Retry-After of 20 s holds retries back during the outage (${(rows[4]['outage load ÷ normal (mean)'] as number).toFixed(2)}× instead of ${mean.toFixed(2)}×), but the retries it held land after the recovery on top of the normal load; with 1.5× headroom the backend then needs ${rows[4]['healthy again after recovery']} to be healthy. A Retry-After longer than the outage's remaining time moves load, it does not remove it`,
       'chart: [fleet-sim.svg](fleet-sim.svg)',
     ],
   };

@@ -167,7 +167,7 @@ export async function outageScenario(): Promise<ScenarioResult> {
     'server requests in all': o.totalRequests,
     'failures by kind': o.errorKinds || '—',
   }));
-  const ours = outcomes[0]![1];
+  const ours = outcomes[0][1];
   const ratio = ours.outageRequests / ours.outageCalls;
   const step = (5000 / SCALE);
   return {
