@@ -2,7 +2,7 @@
  * `npm run bench`: every scenario of DESIGN.md §7 in one process run, printed as tables as they
  * finish and written to `bench/RESULTS.md` with a header describing the machine.
  *
- * Order: entity-store fan-out, whole-pipeline overhead, auth storm, flaky network, loopback outage,
+ * Order: bundle sizes, entity-store fan-out, whole-pipeline overhead, auth storm, flaky network, loopback outage,
  * the fleet simulation (which also writes `bench/fleet-sim.svg`), then the cache
  * scenarios of `cache.bench.ts` (memory-tier hit, revalidation) when that file is present.
  * A scenario that throws is reported as such and the run goes on.
@@ -12,6 +12,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { authStormScenario } from './auth-storm.bench';
+import { bundleSizeScenario } from './bundle-size.bench';
 import { fanoutScenario } from './fanout.bench';
 import { flakyScenario } from './flaky.bench';
 import { fleetScenario } from './fleet.bench';
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
   const header = machineHeader();
   console.log(header);
   const scenarios: Scenario[] = [
+    ['bundleSizeScenario', bundleSizeScenario],
     ['fanoutScenario', fanoutScenario],
     ['pipelineOverheadScenario', pipelineOverheadScenario],
     ['authStormScenario', authStormScenario],

@@ -9,7 +9,7 @@ import type { CacheStore } from './cache-store';
  * starts before subscription and an unsubscribed Observable leaves no unhandled rejection.
  *
  * @example
- * createCacheLayer({ store: createLocalforageCacheStore({ name: 'my-app' }) }, env, deps);
+ * createApiClient({ baseUrl: 'https://api.example.com', cache: { store: createLocalforageCacheStore({ name: 'my-app' }) } });
  */
 export function createLocalforageCacheStore(options: { name: string; storeName?: string }): CacheStore {
   const db = localforage.createInstance({ name: options.name, storeName: options.storeName ?? 'http_cache' });

@@ -7,7 +7,8 @@ import type { CacheStore } from './cache-store';
  *
  * @example
  * const store = createMemoryCacheStore();
- * createCacheLayer({ store }, env, { partition: () => 'anonymous' });
+ * const client = createApiClient({ baseUrl: 'https://api.example.com', cache: { store } });
+ * // later, in a test: expect([...store.entries.keys()]).toHaveLength(1);
  */
 export function createMemoryCacheStore(): CacheStore & { readonly entries: ReadonlyMap<string, unknown> } {
   const entries = new Map<string, unknown>();
