@@ -26,3 +26,11 @@ export type { RxsyncHttpOptions } from './rxsync.interceptor';
 // Signals
 export { entitiesSignal, entitySignal, querySignal, syncSignal } from './signals';
 export type { SignalHelperOptions } from './signals';
+
+// Offline, queries, Ionic / Capacitor
+export { injectOnline, injectOutboxState, withOffline, RXSYNC_CONNECTIVITY_SOURCES, RXSYNC_RESUME_SIGNALS } from './offline';
+export type { OutboxState } from './offline';
+export { injectQuery, RXSYNC_QUERIES } from './queries';
+export type { LiveQuery, QueryRegistry, QuerySignal } from './queries';
+export { capacitorAppResume, capacitorNetworkSource, catchUpOnResume, withCapacitor } from './capacitor';
+export type { AppPluginLike, CapacitorOptions, NetworkPluginLike, PluginListenerHandleLike, ResumeConfig } from './capacitor';

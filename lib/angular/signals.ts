@@ -11,7 +11,7 @@ export interface SignalHelperOptions {
   readonly injector?: Injector;
 }
 
-function injectorFor(options: SignalHelperOptions, caller: (...args: never[]) => unknown): Injector {
+export function injectorFor(options: SignalHelperOptions, caller: (...args: never[]) => unknown): Injector {
   if (options.injector) return options.injector;
   assertInInjectionContext(caller);
   return inject(Injector);

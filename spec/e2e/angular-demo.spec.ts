@@ -95,6 +95,34 @@ describe('the Angular demo app in headless Chromium', () => {
     expect(statSync(await screenshot('04-edit-one-row')).size).toBeGreaterThan(10_000);
   }, 30_000);
 
+  it('offline: an edit shows at once, waits in the outbox, and is replayed once when back online; only its row re-renders', async () => {
+    const renders = async (): Promise<number[]> => Promise.all([1, 2, 3].map(async (id) => Number((await text(`renders-${id}`)).replace(/\D/g, ''))));
+    await page.getByTestId('row-3').click();
+    await context.setOffline(true);
+    await page.getByTestId('online').filter({ hasText: 'offline' }).waitFor({ timeout: 10_000 });
+    const before = await renders();
+    const patchesBefore = demo.apiRequests.filter((r) => r.method === 'PATCH').length;
+
+    await page.getByTestId('title-input').fill('Cherry, edited offline');
+    await page.getByTestId('save').click();
+    await page.getByTestId('title-3').filter({ hasText: 'Cherry, edited offline' }).waitFor({ timeout: 2_000 }); // at once
+    await page.getByTestId('outbox').filter({ hasText: 'outbox: 1' }).waitFor({ timeout: 5_000 });
+    expect(demo.apiRequests.filter((r) => r.method === 'PATCH').length).toBe(patchesBefore);
+    const offlineShot = await screenshot('05-offline-edit-queued');
+
+    await context.setOffline(false);
+    await page.getByTestId('outbox').filter({ hasText: 'outbox: 0' }).waitFor({ timeout: 15_000 });
+    await page.getByTestId('save-status').filter({ hasText: /^saved$/ }).waitFor({ timeout: 10_000 });
+    expect(demo.apiRequests.filter((r) => r.method === 'PATCH' && r.path === '/items/3')).toHaveLength(1); // replayed once
+    expect(demo.backend.stats.requestsByRoute['PATCH /items/:id']).toBe(2); // this one and the online edit before
+    const after = await renders();
+    expect(after[0]).toBe(before[0]);
+    expect(after[1]).toBe(before[1]);
+    expect(after[2]).toBeGreaterThan(before[2]!);
+    const onlineShot = await screenshot('06-replayed-online');
+    for (const file of [offlineShot, onlineShot]) expect(statSync(file).size).toBeGreaterThan(10_000);
+  }, 40_000);
+
   it('raised no page errors', () => {
     expect(pageErrors).toEqual([]);
   });

@@ -1,8 +1,8 @@
 import { ChangeDetectionStrategy, Component, inject, signal, type OnInit } from '@angular/core';
 import { localforageTokenStore, type AuthTokens } from 'rxsync';
-import { entitiesSignal, injectApiClient } from 'rxsync/angular';
+import { entitiesSignal, injectApiClient, injectOnline, injectOutboxState } from 'rxsync/angular';
 import { firstValueFrom } from 'rxjs';
-import { API_URL } from './app.config';
+import { API_URL, DEMO_NETWORK } from './app.config';
 import { DemoControls, type ServerCounts } from './demo-controls.service';
 import { ItemDetailComponent } from './item-detail.component';
 import { ItemRowComponent } from './item-row.component';
@@ -19,6 +19,8 @@ const LIST_CACHE = { cc: 'private, max-age=300' };
   template: `
     <header>
       <h1>rxsync · Angular 21, zoneless</h1>
+      <span class="badge" [class.online]="online()" [class.offline]="!online()" data-testid="online">{{ online() ? 'online' : 'offline' }}</span>
+      <span class="badge" [class.pending]="outbox().pending > 0" data-testid="outbox">outbox: {{ outbox().pending }}{{ outbox().dead ? ' · ' + outbox().dead + ' failed' : '' }}</span>
       <span class="badge" data-testid="load-state">{{ loadState() }}</span>
     </header>
     @if (error(); as error) {
@@ -43,6 +45,7 @@ const LIST_CACHE = { cc: 'private, max-age=300' };
           <button type="button" data-testid="burst-503" (click)="burst503()">503 burst</button>
           <button type="button" data-testid="slow" (click)="toggleSlow()">{{ slow() ? 'normal network' : 'slow network' }}</button>
           <button type="button" data-testid="expire-token" (click)="expireToken()">token expiry</button>
+          <button type="button" data-testid="offline" (click)="toggleOffline()">{{ online() ? 'go offline' : 'go online' }}</button>
           <button type="button" data-testid="revalidate" (click)="load('network-first')">revalidate list</button>
         </div>
         <h2>Server</h2>
@@ -60,6 +63,8 @@ export class AppComponent implements OnInit {
   private readonly controls = inject(DemoControls);
   private readonly store = inject(ITEMS);
   protected readonly items = entitiesSignal(this.store);
+  protected readonly online = injectOnline();
+  protected readonly outbox = injectOutboxState();
   protected readonly selected = signal<string | undefined>(undefined);
   protected readonly loadState = signal('starting');
   protected readonly error = signal<string | undefined>(undefined);
@@ -113,6 +118,13 @@ export class AppComponent implements OnInit {
   async expireToken(): Promise<void> {
     this.client.auth?.setTokens(await this.controls.expiredTokens());
     this.load('network-first');
+  }
+
+  /** The page's offline switch: the client's hint, and the proxy drops API connections meanwhile. */
+  async toggleOffline(): Promise<void> {
+    const goOffline = this.online();
+    await this.controls.setReachable(!goOffline);
+    DEMO_NETWORK.set(!goOffline);
   }
 
   async refreshCounts(): Promise<void> {

@@ -4,7 +4,10 @@ import { of, switchMap } from 'rxjs';
 import { injectApiClient } from 'rxsync/angular';
 import { ITEMS, type Item } from './items';
 
-/** The selected item, editable. The edit shows at once (the store first), then the server's answer. */
+/**
+ * The selected item, editable. The edit shows at once (the store first); the request goes through
+ * the outbox, so offline it waits in IndexedDB and is sent once when the client is back online.
+ */
 @Component({
   selector: 'demo-item-detail',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -44,7 +47,7 @@ export class ItemDetailComponent {
     this.items.upsert({ ...item, name: title });
     this.status.set('saving…');
     this.client
-      .patch<Item>(`/items/${item.id}`, { name: title }, { idempotencyKey: crypto.randomUUID() })
+      .patch<Item>(`/items/${item.id}`, { name: title }, { offline: 'queue' })
       .pipe(this.items.upsertFrom())
       .subscribe({
         next: () => this.status.set('saved'),
