@@ -24,7 +24,11 @@ export interface WebDemoOptions {
   readonly port?: number;
 }
 
-const TYPES: Readonly<Record<string, string>> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+const TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+};
 
 export async function startWebDemo(options: WebDemoOptions): Promise<WebDemo> {
   const backend = await startDemoServer({ accessTokenTtlSec: 300 });
@@ -34,9 +38,10 @@ export async function startWebDemo(options: WebDemoOptions): Promise<WebDemo> {
   const sockets = new Set<Socket>();
 
   const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0]!;
+    const path = (req.url ?? '/').split('?')[0];
     if (path.startsWith('/api/')) return void proxy(req, res);
-    if (path.startsWith('/demo/')) return void control(req, res, path).catch((e: unknown) => send(res, 500, 'application/json', JSON.stringify({ error: String(e) })));
+    if (path.startsWith('/demo/'))
+      return void control(req, res, path).catch((e: unknown) => send(res, 500, 'application/json', JSON.stringify({ error: String(e) })));
     const file = path === '/' ? 'index.html' : path.slice(1);
     if (!/^[\w.-]+$/.test(file)) return send(res, 404, 'text/plain', 'not found');
     try {
@@ -52,14 +57,17 @@ export async function startWebDemo(options: WebDemoOptions): Promise<WebDemo> {
 
   async function proxy(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const target = (req.url ?? '/').replace(/^\/api/, '');
-    apiRequests.push({ method: req.method ?? 'GET', path: target.split('?')[0]! });
+    apiRequests.push({ method: req.method ?? 'GET', path: target.split('?')[0] });
     if (network.latencyMs > 0) await new Promise((done) => setTimeout(done, network.latencyMs));
     // "Offline" at the proxy: the connection drops, as on a dead mobile link.
     if (!network.reachable) return void req.socket.destroy();
-    const upstream = httpRequest({ host: backendUrl.hostname, port: backendUrl.port, method: req.method, path: target, headers: { ...req.headers, host: backendUrl.host } }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const upstream = httpRequest(
+      { host: backendUrl.hostname, port: backendUrl.port, method: req.method, path: target, headers: { ...req.headers, host: backendUrl.host } },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     upstream.on('error', () => req.socket.destroy());
     req.pipe(upstream);
   }

@@ -137,7 +137,13 @@ export function withCapacitor(options: CapacitorOptions): RxsyncFeature<'capacit
  * revalidate the stale live queries with jitter and bounded concurrency. A resume during a
  * catch-up waits for it (`concatMap`), so two quick resumes never double the load.
  */
-export function catchUpOnResume(resume$: Observable<unknown>, client: ApiClient, queries: QueryRegistry, scheduler: SchedulerLike, config: ResumeConfig = {}): Observable<unknown> {
+export function catchUpOnResume(
+  resume$: Observable<unknown>,
+  client: ApiClient,
+  queries: QueryRegistry,
+  scheduler: SchedulerLike,
+  config: ResumeConfig = {},
+): Observable<unknown> {
   const flushTimeoutMs = config.flushTimeoutMs ?? 10_000;
   const staleAfterMs = config.staleAfterMs ?? 30_000;
   const jitterMs = config.jitterMs ?? 1_000;
@@ -155,10 +161,18 @@ export function catchUpOnResume(resume$: Observable<unknown>, client: ApiClient,
         concatMap(() => {
           const now = scheduler.now();
           const due = queries.all().filter((q) => q.isStale() || (q.lastUpdate() ?? -Infinity) <= now - staleAfterMs);
-          return from(due).pipe(mergeMap((q) => timer(Math.floor(random() * jitterMs), scheduler).pipe(concatMap(() => q.revalidate()), catchError(() => EMPTY)), concurrency));
+          return from(due).pipe(
+            mergeMap(
+              (q) =>
+                timer(Math.floor(random() * jitterMs), scheduler).pipe(
+                  concatMap(() => q.revalidate()),
+                  catchError(() => EMPTY),
+                ),
+              concurrency,
+            ),
+          );
         }),
       );
     }),
-
   );
 }

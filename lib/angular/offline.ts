@@ -68,6 +68,3 @@ export function injectOutboxState(options: SignalHelperOptions = {}): Signal<Out
   const state$ = combineLatest([outbox.pending$, outbox.deadLetters$]).pipe(map(([pending, dead]): OutboxState => ({ pending, dead: dead.length })));
   return toSignal(state$, { initialValue: { pending: 0, dead: 0 }, injector });
 }
-
-
-

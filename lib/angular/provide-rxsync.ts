@@ -78,7 +78,8 @@ function withInterceptorRouting(config: ApiClientConfig): ApiClientConfig {
     ...config,
     transport: undefined,
     createTransport: (env) => {
-      const own: Handler = transport ?? createTransport?.(env) ?? fetchTransport({ ...env, random: Math.random }, { fetch: config.fetch, timeoutMs: config.timeoutMs });
+      const own: Handler =
+        transport ?? createTransport?.(env) ?? fetchTransport({ ...env, random: Math.random }, { fetch: config.fetch, timeoutMs: config.timeoutMs });
       return (req) => {
         const next = req.context.get(ANGULAR_NEXT);
         return next ? angularHttpTransport(next, env)(req) : own(req);

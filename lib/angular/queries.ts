@@ -52,9 +52,13 @@ export function injectQuery<V>(query: (policy: FetchPolicy) => Observable<V>, op
   const status$ = runs.pipe(
     switchMap((policy) => trackQuery(query(policy), { scheduler })),
     // A refetch starts with `loading`; keep showing the data it had meanwhile.
-    scan((prev: QueryStatus<QueryData<V>> | undefined, next) =>
-      next.status === 'loading' && prev?.data !== undefined ? { ...next, data: prev.data, stale: prev.stale, fromCache: prev.fromCache, updatedAt: prev.updatedAt } : next,
-    undefined),
+    scan(
+      (prev: QueryStatus<QueryData<V>> | undefined, next) =>
+        next.status === 'loading' && prev?.data !== undefined
+          ? { ...next, data: prev.data, stale: prev.stale, fromCache: prev.fromCache, updatedAt: prev.updatedAt }
+          : next,
+      undefined,
+    ),
     map((status) => {
       last = status!;
       if (last.status !== 'loading') settled$.next();

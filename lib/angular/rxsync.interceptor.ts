@@ -1,6 +1,15 @@
-import { HttpContext, HttpContextToken, HttpErrorResponse, HttpHeaders, HttpResponse, type HttpEvent, type HttpHandlerFn, type HttpInterceptorFn } from '@angular/common/http';
+import {
+  HttpContext,
+  HttpContextToken,
+  HttpErrorResponse,
+  HttpHeaders,
+  HttpResponse,
+  type HttpEvent,
+  type HttpHandlerFn,
+  type HttpInterceptorFn,
+} from '@angular/common/http';
 import { inject } from '@angular/core';
-import { catchError, map, throwError, type Observable } from 'rxjs';
+import { catchError, map, throwError } from 'rxjs';
 import type { RequestOptions } from '../client-config';
 import { ContextToken, RequestContext } from '../core/context';
 import { HttpError, isApiError } from '../core/errors';
@@ -84,7 +93,7 @@ export const rxsyncInterceptor: HttpInterceptorFn = (req, next) => {
     .pipe(
       map((res): HttpEvent<unknown> => toHttpResponse(res)),
       catchError((error: unknown) => throwError(() => toHttpErrorResponse(error, url))),
-    ) as Observable<HttpEvent<unknown>>;
+    );
 };
 
 function absoluteUrl(url: string, baseUrl: string): string {
@@ -103,12 +112,12 @@ function headersOf(headers: HttpHeaders): Record<string, string> {
 }
 
 function toHttpResponse(res: ApiResponse): HttpResponse<unknown> {
-  return new HttpResponse({ body: res.body, headers: new HttpHeaders(res.headers as Record<string, string>), status: res.status, url: res.url });
+  return new HttpResponse({ body: res.body, headers: new HttpHeaders(res.headers), status: res.status, url: res.url });
 }
 
 function toHttpErrorResponse(error: unknown, url: string): unknown {
   if (error instanceof HttpError) {
-    return new HttpErrorResponse({ error: error.body, headers: new HttpHeaders(error.headers as Record<string, string>), status: error.status, url });
+    return new HttpErrorResponse({ error: error.body, headers: new HttpHeaders(error.headers), status: error.status, url });
   }
   if (isApiError(error)) return new HttpErrorResponse({ error, status: 0, statusText: error.kind, url });
   return error;

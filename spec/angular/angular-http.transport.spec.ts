@@ -94,7 +94,9 @@ describe('rxsync over Angular HttpClient (withAngularHttp)', () => {
   it('a non-2xx status is an HttpError with the decoded error body', () => {
     setUp();
     const { out } = observe(client.get('/items/9'));
-    http.expectOne('https://api.test/items/9').flush({ message: 'no such item' }, { status: 404, statusText: 'Not Found', headers: { 'content-type': 'application/json' } });
+    http
+      .expectOne('https://api.test/items/9')
+      .flush({ message: 'no such item' }, { status: 404, statusText: 'Not Found', headers: { 'content-type': 'application/json' } });
     expect(out.error).toBeInstanceOf(HttpError);
     expect((out.error as HttpError).status).toBe(404);
     expect((out.error as HttpError).body).toEqual({ message: 'no such item' });

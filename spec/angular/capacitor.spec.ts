@@ -85,7 +85,11 @@ describe('withOffline + withCapacitor', () => {
         provideRxsync(
           { baseUrl: 'https://api.test', transport: backend.handler, scheduler, random: () => 0.5, cache: false, retry: false },
           withOffline({ outbox: { storage: memoryOutboxStorage(), drainLock: 'none' } }),
-          withCapacitor({ network: network.plugin, ...(app ? { app: app.plugin } : {}), resume: { staleAfterMs: 30_000, jitterMs: 1_000, concurrency: 2, random: () => 0.5 } }),
+          withCapacitor({
+            network: network.plugin,
+            ...(app ? { app: app.plugin } : {}),
+            resume: { staleAfterMs: 30_000, jitterMs: 1_000, concurrency: 2, random: () => 0.5 },
+          }),
         ),
       ],
     });
@@ -152,11 +156,11 @@ describe('withOffline + withCapacitor', () => {
     scheduler.flush();
     const open = backend.match((r) => r.method === 'GET');
     expect(open.map((r) => r.request.url)).toEqual(['https://api.test/a', 'https://api.test/b']); // bounded: two at a time
-    expect(queries[0]!().data).toEqual({ url: '/a' }); // the data stays on screen while it revalidates
-    open[0]!.flush({ url: '/a', v: 2 });
+    expect(queries[0]().data).toEqual({ url: '/a' }); // the data stays on screen while it revalidates
+    open[0].flush({ url: '/a', v: 2 });
     scheduler.flush();
     backend.expectOne('GET https://api.test/c').flush({ url: '/c', v: 2 });
-    open[1]!.flush({ url: '/b', v: 2 });
+    open[1].flush({ url: '/b', v: 2 });
     expect(queries.map((q) => (q().data as { v?: number }).v)).toEqual([2, 2, 2]);
     child.destroy();
   });

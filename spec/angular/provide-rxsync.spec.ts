@@ -49,7 +49,9 @@ describe('provideRxsync', () => {
     });
     expect(TestBed.inject(RXSYNC_CONFIG).baseUrl).toBe('https://api.from-di.test');
     const seen: unknown[] = [];
-    TestBed.inject(RXSYNC_CLIENT).get('/items').subscribe((body) => seen.push(body));
+    TestBed.inject(RXSYNC_CLIENT)
+      .get('/items')
+      .subscribe((body) => seen.push(body));
     const req = backend.expectOne('GET https://api.from-di.test/items');
     expect(req.request.headers).toMatchObject({ 'x-step': 'one', 'x-step-2': 'two' });
     req.flush([1]);

@@ -121,9 +121,14 @@ describe('rxsyncInterceptor: rxsync’s cache, auth and retry for HttpClient', (
   });
 
   it('errors reach HttpClient callers as HttpErrorResponse: status and body kept, other rxsync errors typed in `error`', () => {
-    setUp({ retry: false, auth: { tokens: memoryTokenStore({ accessToken: 'a', refreshToken: 'r' }), refresh: () => Promise.reject(new Error('refresh down')) } });
+    setUp({
+      retry: false,
+      auth: { tokens: memoryTokenStore({ accessToken: 'a', refreshToken: 'r' }), refresh: () => Promise.reject(new Error('refresh down')) },
+    });
     const notFound = observe(http.get('https://api.test/items/9'));
-    backend.expectOne('https://api.test/items/9').flush({ message: 'gone' }, { status: 404, statusText: 'Not Found', headers: { 'content-type': 'application/json' } });
+    backend
+      .expectOne('https://api.test/items/9')
+      .flush({ message: 'gone' }, { status: 404, statusText: 'Not Found', headers: { 'content-type': 'application/json' } });
     expect(notFound.error).toBeInstanceOf(HttpErrorResponse);
     expect((notFound.error as HttpErrorResponse).status).toBe(404);
     expect((notFound.error as HttpErrorResponse).error).toEqual({ message: 'gone' });

@@ -2,7 +2,17 @@
  * @jest-environment jsdom
  */
 import { initAngularTestEnvironment } from './angular-test-env';
-import { ChangeDetectionStrategy, Component, Injector, createEnvironmentInjector, EnvironmentInjector, inject, Input, provideZonelessChangeDetection, type Signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  Injector,
+  createEnvironmentInjector,
+  EnvironmentInjector,
+  inject,
+  Input,
+  provideZonelessChangeDetection,
+  type Signal,
+} from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { BehaviorSubject, Subject, finalize } from 'rxjs';
 import { entitySignal, entitiesSignal, entityStoreToken, provideRxsync, querySignal, syncSignal, withEntityStore } from 'rxsync/angular';
@@ -64,14 +74,14 @@ describe('signals in a zoneless component', () => {
     const fixture = TestBed.createComponent(TwoItems);
     await fixture.whenStable();
     const [a, b] = Array.from(fixture.nativeElement.querySelectorAll('item-title')) as Element[];
-    expect(a!.textContent).toBe('one');
-    expect(b!.textContent).toBe('two');
-    const rendersA = mutationCounter(a!);
-    const rendersB = mutationCounter(b!);
+    expect(a.textContent).toBe('one');
+    expect(b.textContent).toBe('two');
+    const rendersA = mutationCounter(a);
+    const rendersB = mutationCounter(b);
 
     items.upsert({ id: 2, title: 'two, edited' });
     await fixture.whenStable();
-    expect(b!.textContent).toBe('two, edited');
+    expect(b.textContent).toBe('two, edited');
     expect(rendersB.count()).toBe(1);
     expect(rendersA.count()).toBe(0);
 
@@ -81,7 +91,7 @@ describe('signals in a zoneless component', () => {
 
     items.upsert({ id: 1, title: 'one, edited' });
     await fixture.whenStable();
-    expect(a!.textContent).toBe('one, edited');
+    expect(a.textContent).toBe('one, edited');
     expect(rendersA.count()).toBe(1);
     expect(rendersB.count()).toBe(1);
     rendersA.stop();

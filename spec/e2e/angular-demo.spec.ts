@@ -72,7 +72,10 @@ describe('the Angular demo app in headless Chromium', () => {
   it('an expired token costs one refresh and shows no error', async () => {
     const refreshesBefore = demo.backend.stats.refreshCalls;
     await page.getByTestId('expire-token').click();
-    await page.getByTestId('load-state').filter({ hasText: /revalidated|from network/ }).waitFor({ timeout: 15_000 });
+    await page
+      .getByTestId('load-state')
+      .filter({ hasText: /revalidated|from network/ })
+      .waitFor({ timeout: 15_000 });
     expect(demo.backend.stats.refreshCalls - refreshesBefore).toBe(1);
     expect(await page.getByTestId('error').count()).toBe(0);
     await page.getByTestId('timeline').filter({ hasText: 'token refreshed' }).waitFor();
@@ -86,11 +89,14 @@ describe('the Angular demo app in headless Chromium', () => {
     await page.getByTestId('title-input').fill('Banana, edited in the browser');
     await page.getByTestId('save').click();
     await page.getByTestId('title-2').filter({ hasText: 'Banana, edited in the browser' }).waitFor();
-    await page.getByTestId('save-status').filter({ hasText: /^saved$/ }).waitFor({ timeout: 10_000 });
+    await page
+      .getByTestId('save-status')
+      .filter({ hasText: /^saved$/ })
+      .waitFor({ timeout: 10_000 });
     const after = await renders();
     expect(after[0]).toBe(before[0]);
     expect(after[2]).toBe(before[2]);
-    expect(after[1]).toBeGreaterThan(before[1]!);
+    expect(after[1]).toBeGreaterThan(before[1]);
     expect(apiCalls('/items/2')).toBe(1);
     expect(statSync(await screenshot('04-edit-one-row')).size).toBeGreaterThan(10_000);
   }, 30_000);
@@ -112,13 +118,16 @@ describe('the Angular demo app in headless Chromium', () => {
 
     await context.setOffline(false);
     await page.getByTestId('outbox').filter({ hasText: 'outbox: 0' }).waitFor({ timeout: 15_000 });
-    await page.getByTestId('save-status').filter({ hasText: /^saved$/ }).waitFor({ timeout: 10_000 });
+    await page
+      .getByTestId('save-status')
+      .filter({ hasText: /^saved$/ })
+      .waitFor({ timeout: 10_000 });
     expect(demo.apiRequests.filter((r) => r.method === 'PATCH' && r.path === '/items/3')).toHaveLength(1); // replayed once
     expect(demo.backend.stats.requestsByRoute['PATCH /items/:id']).toBe(2); // this one and the online edit before
     const after = await renders();
     expect(after[0]).toBe(before[0]);
     expect(after[1]).toBe(before[1]);
-    expect(after[2]).toBeGreaterThan(before[2]!);
+    expect(after[2]).toBeGreaterThan(before[2]);
     const onlineShot = await screenshot('06-replayed-online');
     for (const file of [offlineShot, onlineShot]) expect(statSync(file).size).toBeGreaterThan(10_000);
   }, 40_000);

@@ -20,7 +20,9 @@ const LIST_CACHE = { cc: 'private, max-age=300' };
     <header>
       <h1>rxsync · Angular 21, zoneless</h1>
       <span class="badge" [class.online]="online()" [class.offline]="!online()" data-testid="online">{{ online() ? 'online' : 'offline' }}</span>
-      <span class="badge" [class.pending]="outbox().pending > 0" data-testid="outbox">outbox: {{ outbox().pending }}{{ outbox().dead ? ' · ' + outbox().dead + ' failed' : '' }}</span>
+      <span class="badge" [class.pending]="outbox().pending > 0" data-testid="outbox"
+        >outbox: {{ outbox().pending }}{{ outbox().dead ? ' · ' + outbox().dead + ' failed' : '' }}</span
+      >
       <span class="badge" data-testid="load-state">{{ loadState() }}</span>
     </header>
     @if (error(); as error) {

@@ -16,7 +16,9 @@ import { ITEMS, type Item } from './items';
       <h3 data-testid="detail-title">{{ item.name }}</h3>
       <label for="title">Name</label>
       <input id="title" type="text" data-testid="title-input" [value]="draft()" (input)="draft.set($any($event.target).value)" />
-      <p><button type="button" data-testid="save" (click)="save(item)">Save</button> <span data-testid="save-status">{{ status() }}</span></p>
+      <p>
+        <button type="button" data-testid="save" (click)="save(item)">Save</button> <span data-testid="save-status">{{ status() }}</span>
+      </p>
     } @else {
       <p>Select an item.</p>
     }
