@@ -205,7 +205,6 @@ export function parseAuthTokens(value: unknown): AuthTokens | undefined {
   return typeof refreshToken === 'string' && refreshToken.length > 0 ? { accessToken, refreshToken } : { accessToken };
 }
 
-
 /**
  * Reads a stored value as {@link StoredTokens}: like {@link parseAuthTokens}, and keeps a
  * `partition` that is a non-empty string. For custom token stores reading their entry back.

@@ -163,12 +163,15 @@ export function createAuthSession(config: AuthSessionConfig): AuthSessionControl
   // A load that never answers must not hold every request forever: after `loadTimeoutMs` the
   // session starts without stored tokens, with an event, and requests go on.
   if (!loading.closed && config.loadTimeoutMs !== undefined) {
-    const timer = env.scheduler.schedule(() => {
-      if (state$.value.hydrated || loading.closed) return;
-      env.emit({ type: 'cache-error', operation: 'auth-tokens-load', detail: `no answer within ${config.loadTimeoutMs} ms; starting without stored tokens` });
-      startedWithoutStore = true;
-      install(stateOf(null, undefined, state$.value.generation, 'stored'), false);
-    }, Math.min(config.loadTimeoutMs, 2 ** 31 - 1));
+    const timer = env.scheduler.schedule(
+      () => {
+        if (state$.value.hydrated || loading.closed) return;
+        env.emit({ type: 'cache-error', operation: 'auth-tokens-load', detail: `no answer within ${config.loadTimeoutMs} ms; starting without stored tokens` });
+        startedWithoutStore = true;
+        install(stateOf(null, undefined, state$.value.generation, 'stored'), false);
+      },
+      Math.min(config.loadTimeoutMs, 2 ** 31 - 1),
+    );
     loading.add(timer);
   }
 

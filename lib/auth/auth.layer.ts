@@ -153,8 +153,7 @@ function authorizer(
 ): (req: ApiRequest, next: Handler) => Observable<ApiResponse> {
   const canRefresh = (state: SessionState): boolean => config.refresh !== undefined && state.tokens?.refreshToken !== undefined;
 
-  const refreshDue = (state: SessionState): boolean =>
-    state.refreshDueAt !== undefined && env.scheduler.now() >= state.refreshDueAt && canRefresh(state);
+  const refreshDue = (state: SessionState): boolean => state.refreshDueAt !== undefined && env.scheduler.now() >= state.refreshDueAt && canRefresh(state);
 
   /** The request's session has ended (logout, account switch): it is not the next session's to send. */
   const sessionChanged = (req: ApiRequest, generation: number, cause?: unknown): Observable<never> =>

@@ -40,15 +40,16 @@ export function localforageTokenStore(config: LocalforageTokenStoreConfig = {}):
   // Looked up per call, not at import: importing rxsync must not touch storage ("sideEffects": false).
   const instance = (): LocalforageTokenInstance => config.instance ?? localforage;
   return {
-    load: (): Observable<StoredTokens | null> =>
-      defer(() => from(instance().getItem<unknown>(key))).pipe(map((stored) => parseStoredTokens(stored) ?? null)),
+    load: (): Observable<StoredTokens | null> => defer(() => from(instance().getItem<unknown>(key))).pipe(map((stored) => parseStoredTokens(stored) ?? null)),
     save: (tokens): Observable<void> =>
       defer(() =>
         from(
           tokens === null
             ? instance().removeItem(key)
             : // Store a plain copy: only the known fields, whatever else the caller's object carried.
-              instance().setItem(key, toStored(tokens)).then(() => undefined),
+              instance()
+                .setItem(key, toStored(tokens))
+                .then(() => undefined),
         ),
       ),
   };

@@ -37,7 +37,7 @@ function looksLikeJson(raw: string): boolean {
   for (let i = 0; i < raw.length; i++) {
     const c = raw.charCodeAt(i);
     if (c <= 32) continue;
-    return c === 123 /* { */ || c === 91 /* [ */;
+    return c === 123 /* { */ || c === 91; /* [ */
   }
   return false;
 }

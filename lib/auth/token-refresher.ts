@@ -20,7 +20,15 @@ import {
 import type { ApiEnv } from '../core/env';
 import { AuthError, TimeoutError, type AuthErrorReason } from '../core/errors';
 import type { ApiRequest } from '../core/request';
-import { DEFAULT_REFRESH_RETRY, DEFAULT_REFRESH_TIMEOUT_MS, parseAuthTokens, type AuthTokens, type RefreshFn, type RefreshRetry, type RefreshWindow } from './auth-config';
+import {
+  DEFAULT_REFRESH_RETRY,
+  DEFAULT_REFRESH_TIMEOUT_MS,
+  parseAuthTokens,
+  type AuthTokens,
+  type RefreshFn,
+  type RefreshRetry,
+  type RefreshWindow,
+} from './auth-config';
 import type { AuthSessionController } from './auth-session';
 import { RefreshTimedOut, refreshVerdict, scrubRefreshError } from './refresh-failure';
 
@@ -290,7 +298,7 @@ export function refreshAuthError(req: Pick<ApiRequest, 'method' | 'url'>, record
  * than `maxRefreshes` remain. `starts` is oldest first.
  */
 function admitRefresh(starts: number[], now: number, window: RefreshWindow): boolean {
-  while (starts.length > 0 && now - starts[0]! >= window.intervalMs) starts.shift();
+  while (starts.length > 0 && now - starts[0] >= window.intervalMs) starts.shift();
   return starts.length < window.maxRefreshes;
 }
 

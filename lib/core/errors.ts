@@ -70,7 +70,14 @@ export abstract class ApiError extends Error {
  * report (a `Set-Cookie` holds the session cookie, `Authentication-Info` and `Proxy-Authentication-Info`
  * may carry a next nonce or token). `WWW-Authenticate` stays: it says why, not with what.
  */
-const CREDENTIAL_RESPONSE_HEADERS: ReadonlySet<string> = new Set(['set-cookie', 'set-cookie2', 'authentication-info', 'proxy-authentication-info', 'authorization', 'cookie']);
+const CREDENTIAL_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
+  'set-cookie',
+  'set-cookie2',
+  'authentication-info',
+  'proxy-authentication-info',
+  'authorization',
+  'cookie',
+]);
 
 /** `headers` without the credential fields, as an own-properties-only copy (no prototype to read from). */
 export function withoutCredentialHeaders(headers: HeaderMap): HeaderMap {
@@ -347,9 +354,13 @@ export class RetryBudgetExhaustedError extends ApiError {
     readonly origin: string,
     cause: unknown,
   ) {
-    super(`retry budget of ${origin} is spent: ${describeRequest(request)} failed without a retry (${cause instanceof Error ? cause.message : String(cause)})`, request, {
-      cause,
-    });
+    super(
+      `retry budget of ${origin} is spent: ${describeRequest(request)} failed without a retry (${cause instanceof Error ? cause.message : String(cause)})`,
+      request,
+      {
+        cause,
+      },
+    );
   }
 }
 

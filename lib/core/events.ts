@@ -17,7 +17,15 @@ export type ClientEvent =
       readonly delayMs: number;
       readonly reason: string;
     }
-  | { readonly type: 'request-failed'; readonly at: number; readonly method: string; readonly url: string; readonly errorKind: ApiErrorKind | 'unknown'; readonly attempts: number; readonly message: string }
+  | {
+      readonly type: 'request-failed';
+      readonly at: number;
+      readonly method: string;
+      readonly url: string;
+      readonly errorKind: ApiErrorKind | 'unknown';
+      readonly attempts: number;
+      readonly message: string;
+    }
   | { readonly type: 'deduplicated'; readonly at: number; readonly method: string; readonly url: string }
   | { readonly type: 'token-refresh-start'; readonly at: number; readonly trigger: 'expired' | 'unauthorized' }
   | { readonly type: 'token-refreshed'; readonly at: number; readonly durationMs: number }
@@ -27,7 +35,14 @@ export type ClientEvent =
   | { readonly type: 'token-refresh-failed'; readonly at: number; readonly reason: 'refresh-failed' | 'refresh-unavailable'; readonly sessionKept: boolean }
   | { readonly type: 'token-replayed'; readonly at: number; readonly method: string; readonly url: string }
   | { readonly type: 'session-expired'; readonly at: number; readonly reason: string }
-  | { readonly type: 'cache-hit'; readonly at: number; readonly method: string; readonly url: string; readonly tier: 'memory' | 'persistent'; readonly stale: boolean }
+  | {
+      readonly type: 'cache-hit';
+      readonly at: number;
+      readonly method: string;
+      readonly url: string;
+      readonly tier: 'memory' | 'persistent';
+      readonly stale: boolean;
+    }
   | { readonly type: 'cache-miss'; readonly at: number; readonly method: string; readonly url: string }
   | { readonly type: 'revalidated'; readonly at: number; readonly method: string; readonly url: string; readonly changed: boolean }
   | { readonly type: 'stale-served'; readonly at: number; readonly method: string; readonly url: string; readonly reason: string }

@@ -50,7 +50,7 @@ function visit(root: unknown, found: Map<string, EntityObject[]>): void {
       else found.set(record.__typename, [record]);
     }
     const keys = Object.keys(record);
-    for (let i = keys.length - 1; i >= 0; i--) stack.push(record[keys[i]!]);
+    for (let i = keys.length - 1; i >= 0; i--) stack.push(record[keys[i]]);
   }
 }
 

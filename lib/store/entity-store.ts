@@ -1,7 +1,15 @@
 import type { MonoTypeOperatorFunction, Observable } from 'rxjs';
 import * as reducers from './entity.reducers';
 import type { EntityUpdater } from './entity.reducers';
-import { type EntitiesPayload, type EntityPayload, type UpsertConfig, type UpsertManyFromConfig, type WriteThrough, upsertFrom, upsertManyFrom } from './entity.operators';
+import {
+  type EntitiesPayload,
+  type EntityPayload,
+  type UpsertConfig,
+  type UpsertManyFromConfig,
+  type WriteThrough,
+  upsertFrom,
+  upsertManyFrom,
+} from './entity.operators';
 import { selectAllEntities, selectCollectionEntities, selectEntities, selectEntitiesWhere, selectEntity } from './entity.selectors';
 import { type EntityId, type EntityState, type IdKey, resolveIds, toKey } from './entity.state';
 import { type OptimisticHandle, withOptimistic } from './optimistic';
@@ -9,8 +17,7 @@ import { StoreKernel } from './store-kernel';
 
 /** How `createEntityStore` reads ids: a key of `T` holding the id, or a function. */
 export type EntityStoreConfig<T> =
-  | { readonly idKey: IdKey<T>; readonly getId?: undefined }
-  | { readonly getId: (entity: T) => EntityId; readonly idKey?: undefined };
+  { readonly idKey: IdKey<T>; readonly getId?: undefined } | { readonly getId: (entity: T) => EntityId; readonly idKey?: undefined };
 
 /**
  * A normalized, observable store of entities of one type. Created by {@link createEntityStore}.

@@ -50,17 +50,20 @@ export function upsertManyFrom<T>(store: StoreWriter<T>, config: UpsertManyFromC
       // A response requested before the app cleared the store (a logout) belongs to what was cleared.
       const clears = store.clearCount();
       return source.pipe(
-      tap((value) => {
-        if (store.clearCount() !== clears) return;
-        const entities = entitiesOf<T>(value);
-        if (entities === undefined) return;
-        store.transaction(() => {
-          store.upsertMany(entities, config);
-          if (config.collectionKey !== undefined) {
-            store.setCollection(config.collectionKey, entities.map((entity) => store.idOf(entity)));
-          }
-        });
-      }),
+        tap((value) => {
+          if (store.clearCount() !== clears) return;
+          const entities = entitiesOf<T>(value);
+          if (entities === undefined) return;
+          store.transaction(() => {
+            store.upsertMany(entities, config);
+            if (config.collectionKey !== undefined) {
+              store.setCollection(
+                config.collectionKey,
+                entities.map((entity) => store.idOf(entity)),
+              );
+            }
+          });
+        }),
       );
     });
 }

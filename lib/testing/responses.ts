@@ -14,7 +14,12 @@ export function okResponse<T>(body: T, headers: HeadersInit = {}, status = 200, 
 }
 
 /** The error the transport emits for a non-2xx status. */
-export function httpError(status: number, body: unknown = null, headers: HeadersInit = {}, request: Pick<ApiRequest, 'method' | 'url'> = anyRequest): HttpError {
+export function httpError(
+  status: number,
+  body: unknown = null,
+  headers: HeadersInit = {},
+  request: Pick<ApiRequest, 'method' | 'url'> = anyRequest,
+): HttpError {
   return new HttpError(request, status, normalizeHeaders(headers), body);
 }
 

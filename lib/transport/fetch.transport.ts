@@ -109,23 +109,25 @@ export function fetchTransport(env: ApiEnv, config: FetchTransportConfig = {}): 
         return;
       }
 
-      pending.then(
-        (res) =>
-          readResponse(req, res, startedAt).then((response) => {
-            if (!settle()) return;
-            env.emit({ type: 'response', method: req.method, url: req.url, status: response.status, durationMs: env.scheduler.now() - startedAt });
-            if (response instanceof HttpError) {
-              subscriber.error(response);
-            } else {
-              subscriber.next(response);
-              subscriber.complete();
-            }
-          }),
-        (cause: unknown) => {
-          if (settled) return; // aborted by unsubscribe or timeout: nobody is listening
-          fail(rejectedFetchError(req, cause));
-        },
-      ).catch((error: unknown) => fail(error));
+      pending
+        .then(
+          (res) =>
+            readResponse(req, res, startedAt).then((response) => {
+              if (!settle()) return;
+              env.emit({ type: 'response', method: req.method, url: req.url, status: response.status, durationMs: env.scheduler.now() - startedAt });
+              if (response instanceof HttpError) {
+                subscriber.error(response);
+              } else {
+                subscriber.next(response);
+                subscriber.complete();
+              }
+            }),
+          (cause: unknown) => {
+            if (settled) return; // aborted by unsubscribe or timeout: nobody is listening
+            fail(rejectedFetchError(req, cause));
+          },
+        )
+        .catch((error: unknown) => fail(error));
 
       return () => {
         // Abort only what is still in flight.

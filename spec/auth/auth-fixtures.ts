@@ -42,7 +42,11 @@ export function bearerOf(req: ApiRequest): string | undefined {
  * A backend that answers through `respond` and remembers every request it saw, so a test can say
  * how many went out and with which token.
  */
-export function fakeBackend(respond: (req: ApiRequest) => Observable<ApiResponse>): { handler: Handler; seen: ApiRequest[]; tokensSent: () => Array<string | undefined> } {
+export function fakeBackend(respond: (req: ApiRequest) => Observable<ApiResponse>): {
+  handler: Handler;
+  seen: ApiRequest[];
+  tokensSent: () => Array<string | undefined>;
+} {
   const seen: ApiRequest[] = [];
   return {
     handler: (req) => {

@@ -92,10 +92,13 @@ describe('auth layer over real fetch (loopback server)', () => {
     const expired: AuthTokens = { accessToken: unsignedJwt({ sub: 'u1', exp: nowSeconds() - 60 }), refreshToken: 'refresh-0' };
     server = await startAuthServer(expired, (n) => unsignedJwt({ sub: 'u1', exp: nowSeconds() + 3600, n }));
     // The recommended way: the refresh call goes through the client, marked SKIP_AUTH.
-    const handler = client(server, expired, (self) => (refreshToken) =>
-      self()(createRequest({ method: 'POST', url: `${server!.base}/refresh`, body: { refreshToken }, context: RequestContext.empty().set(SKIP_AUTH, true) })).pipe(
-        map((res) => res.body),
-      ),
+    const handler = client(
+      server,
+      expired,
+      (self) => (refreshToken) =>
+        self()(
+          createRequest({ method: 'POST', url: `${server!.base}/refresh`, body: { refreshToken }, context: RequestContext.empty().set(SKIP_AUTH, true) }),
+        ).pipe(map((res) => res.body)),
     );
 
     const bodies = await Promise.all(

@@ -21,11 +21,7 @@ const r = ok('the resource');
 /** A JWT for user u1 that expires at `exp` (seconds) and was issued an hour before. */
 const jwt = (exp: number): string => unsignedJwt({ sub: 'u1', iat: exp - 3600, exp });
 
-function setup(
-  rx: TestScheduler,
-  respond: (req: ApiRequest) => Observable<ApiResponse>,
-  config: AuthConfig & { initial?: AuthTokens | null } = {},
-) {
+function setup(rx: TestScheduler, respond: (req: ApiRequest) => Observable<ApiResponse>, config: AuthConfig & { initial?: AuthTokens | null } = {}) {
   const { env, events$ } = createEnv({ scheduler: rx });
   const events: ClientEvent[] = [];
   events$.subscribe((event) => events.push(event));
@@ -522,8 +518,7 @@ describe('auth layer', () => {
         let handler: Handler = () => {
           throw new Error('not ready');
         };
-        const respond = (req: ApiRequest): Observable<ApiResponse> =>
-          req.url.endsWith('/token') ? cold('-(t|)', { t: ok(FRESH) }) : cold('-(r|)', { r });
+        const respond = (req: ApiRequest): Observable<ApiResponse> => (req.url.endsWith('/token') ? cold('-(t|)', { t: ok(FRESH) }) : cold('-(r|)', { r }));
         const setupResult = setup(rx, respond, {
           initial: { accessToken: jwt(0), refreshToken: 'REFRESH-1' },
           refresh: (refreshToken) => handler(createRequest({ method: 'POST', url: `${API}/token`, body: { refreshToken } })).pipe(map((res) => res.body)),

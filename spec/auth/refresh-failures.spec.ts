@@ -40,7 +40,11 @@ describe('a temporary refresh failure keeps the session', () => {
     let outcome: unknown;
     rx.run(({ cold, expectObservable, flush }) => {
       const answers = [cold('-#', undefined, failure), cold('-(t|)', { t: NEW })];
-      const { handler, session, events, ended } = authHarness(rx, respond(cold), { initial: OLD, refresh: () => answers.shift()!, refreshRetry: { maxAttempts: 1 } });
+      const { handler, session, events, ended } = authHarness(rx, respond(cold), {
+        initial: OLD,
+        refresh: () => answers.shift()!,
+        refreshRetry: { maxAttempts: 1 },
+      });
       expectObservable(handler(get('/a'))).toBe('--#', undefined, new AuthError(get('/a'), 'refresh-unavailable'));
       expectObservable(handler(get('/b'))).toBe('--#', undefined, new AuthError(get('/b'), 'refresh-unavailable'));
       const tokensAfterFailure: unknown[] = [];

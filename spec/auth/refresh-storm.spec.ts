@@ -22,12 +22,32 @@ type Answer = (cold: TestScheduler['createColdObservable']) => Observable<unknow
 
 describe('a refresh storm gets one refresh, whatever the refresh endpoint answers', () => {
   it.each<[string, Answer, { calls: number; reason: string; sessionKept: boolean; cause: unknown }]>([
-    ['500 every time', (cold) => cold('5ms #', undefined, new HttpError(tokenCall, 500, {}, null)), { calls: 3, reason: 'refresh-unavailable', sessionKept: true, cause: HttpError }],
-    ['a network failure every time', (cold) => cold('5ms #', undefined, new NetworkError(tokenCall, 'not-sent')), { calls: 3, reason: 'refresh-unavailable', sessionKept: true, cause: NetworkError }],
+    [
+      '500 every time',
+      (cold) => cold('5ms #', undefined, new HttpError(tokenCall, 500, {}, null)),
+      { calls: 3, reason: 'refresh-unavailable', sessionKept: true, cause: HttpError },
+    ],
+    [
+      'a network failure every time',
+      (cold) => cold('5ms #', undefined, new NetworkError(tokenCall, 'not-sent')),
+      { calls: 3, reason: 'refresh-unavailable', sessionKept: true, cause: NetworkError },
+    ],
     ['never (each call bounded by refreshTimeoutMs)', () => NEVER, { calls: 3, reason: 'refresh-unavailable', sessionKept: true, cause: TimeoutError }],
-    ['400 invalid_grant', (cold) => cold('5ms #', undefined, new HttpError(tokenCall, 400, {}, { error: 'invalid_grant' })), { calls: 1, reason: 'refresh-failed', sessionKept: false, cause: HttpError }],
-    ['401', (cold) => cold('5ms #', undefined, new HttpError(tokenCall, 401, {}, null)), { calls: 1, reason: 'refresh-failed', sessionKept: false, cause: HttpError }],
-    ['200 without a usable token', (cold) => cold('5ms (t|)', { t: { token: 'snake' } }), { calls: 1, reason: 'refresh-failed', sessionKept: false, cause: Error }],
+    [
+      '400 invalid_grant',
+      (cold) => cold('5ms #', undefined, new HttpError(tokenCall, 400, {}, { error: 'invalid_grant' })),
+      { calls: 1, reason: 'refresh-failed', sessionKept: false, cause: HttpError },
+    ],
+    [
+      '401',
+      (cold) => cold('5ms #', undefined, new HttpError(tokenCall, 401, {}, null)),
+      { calls: 1, reason: 'refresh-failed', sessionKept: false, cause: HttpError },
+    ],
+    [
+      '200 without a usable token',
+      (cold) => cold('5ms (t|)', { t: { token: 'snake' } }),
+      { calls: 1, reason: 'refresh-failed', sessionKept: false, cause: Error },
+    ],
   ])('refresh endpoint answers %s', (_what, answer, expected) => {
     const rx = createTestScheduler();
     let calls = 0;
@@ -76,8 +96,13 @@ describe('a refresh storm gets one refresh, whatever the refresh endpoint answer
     const rx = createTestScheduler();
     rx.run(({ cold, expectObservable }) => {
       const NEW: AuthTokens = { accessToken: 'NEW', refreshToken: 'NEW-R' };
-      const answers = [cold('-#', undefined, new HttpError(tokenCall, 503, {}, null)), cold('-#', undefined, new NetworkError(tokenCall, 'unknown')), cold('-(t|)', { t: NEW })];
-      const respond = (req: ApiRequest) => (bearerOf(req) === NEW.accessToken ? cold<ApiResponse>('-(r|)', { r: ok('fresh') }) : cold<ApiResponse>('-#', undefined, unauthorized(req)));
+      const answers = [
+        cold('-#', undefined, new HttpError(tokenCall, 503, {}, null)),
+        cold('-#', undefined, new NetworkError(tokenCall, 'unknown')),
+        cold('-(t|)', { t: NEW }),
+      ];
+      const respond = (req: ApiRequest) =>
+        bearerOf(req) === NEW.accessToken ? cold<ApiResponse>('-(r|)', { r: ok('fresh') }) : cold<ApiResponse>('-#', undefined, unauthorized(req));
       const refreshes: string[] = [];
       const { handler } = authHarness(rx, respond, { initial: OLD, refresh: () => (refreshes.push('call'), answers.shift()!) });
       const r = { r: ok('fresh') };
@@ -92,7 +117,8 @@ describe('a refresh storm gets one refresh, whatever the refresh endpoint answer
     let starts: string[] = [];
     rx.run(({ cold, expectObservable, flush }) => {
       const answers = [cold('-#', undefined, new HttpError(tokenCall, 503, {}, null)), cold('-(t|)', { t: { accessToken: 'NEW' } })];
-      const respond = (req: ApiRequest) => (bearerOf(req) === 'NEW' ? cold<ApiResponse>('-(r|)', { r: ok('ok') }) : cold<ApiResponse>('-#', undefined, unauthorized(req)));
+      const respond = (req: ApiRequest) =>
+        bearerOf(req) === 'NEW' ? cold<ApiResponse>('-(r|)', { r: ok('ok') }) : cold<ApiResponse>('-#', undefined, unauthorized(req));
       const { handler, events } = authHarness(rx, respond, { initial: OLD, refresh: () => answers.shift()!, refreshRetry: { maxAttempts: 1 } });
       expectObservable(handler(get('/a'))).toBe('--#', undefined, new AuthError(get('/a'), 'refresh-unavailable'));
       expectObservable(at(rx, 10, () => handler(get('/b')))).toBe('10ms ---(r|)', { r: ok('ok') });
@@ -111,9 +137,15 @@ describe('the refresh window counts only refreshes a 401 asked for', () => {
     rx.run(({ cold, flush }) => {
       let n = 0;
       const tenSeconds = (): AuthTokens => ({ accessToken: unsignedJwt({ sub: 'u', iat: 0, exp: 10, n: n++ }), refreshToken: 'R' });
-      const { handler, events } = authHarness(rx, () => cold('-(r|)', { r: ok('x') }), { initial: tenSeconds(), refresh: () => cold('-(t|)', { t: tenSeconds() }) });
+      const { handler, events } = authHarness(rx, () => cold('-(r|)', { r: ok('x') }), {
+        initial: tenSeconds(),
+        refresh: () => cold('-(t|)', { t: tenSeconds() }),
+      });
       for (let s = 0; s < 60; s++) {
-        at(rx, s * 1000, () => handler(get('/tick'))).subscribe({ next: () => results.push('ok'), error: (e: unknown) => results.push((e as AuthError).reason) });
+        at(rx, s * 1000, () => handler(get('/tick'))).subscribe({
+          next: () => results.push('ok'),
+          error: (e: unknown) => results.push((e as AuthError).reason),
+        });
       }
       flush();
       starts = types(events).filter((t) => t === 'token-refresh-start').length;
@@ -179,7 +211,10 @@ describe('refresh answers that are no usable token', () => {
     const rx = createTestScheduler();
     let sent: unknown;
     rx.run(({ cold, expectObservable, flush }) => {
-      const { handler, backend } = authHarness(rx, (req) => cold('-#', undefined, unauthorized(req)), { initial: OLD, refresh: () => cold('-(t|)', { t: { accessToken } }) });
+      const { handler, backend } = authHarness(rx, (req) => cold('-#', undefined, unauthorized(req)), {
+        initial: OLD,
+        refresh: () => cold('-(t|)', { t: { accessToken } }),
+      });
       expectObservable(handler(get('/a'))).toBe('--#', undefined, new AuthError(get('/a'), 'refresh-failed'));
       flush();
       sent = backend.tokensSent();
@@ -192,7 +227,10 @@ describe('refresh answers that are no usable token', () => {
     let tokens: unknown;
     rx.run(({ cold, expectObservable, flush }) => {
       const rotated = new ParseError(tokenCall, '{"accessToken":"NEW-SECRET","refreshToken":"NEW-REFRESH"}', 'text/plain', 'expected JSON, got text/plain');
-      const { handler, session } = authHarness(rx, (req) => cold('-#', undefined, unauthorized(req)), { initial: OLD, refresh: () => cold('-#', undefined, rotated) });
+      const { handler, session } = authHarness(rx, (req) => cold('-#', undefined, unauthorized(req)), {
+        initial: OLD,
+        refresh: () => cold('-#', undefined, rotated),
+      });
       expectObservable(handler(get('/a'))).toBe('--#', undefined, new AuthError(get('/a'), 'refresh-failed'));
       flush();
       tokens = session.currentTokens();
@@ -207,7 +245,10 @@ describe('a 401 reached through a redirect to another origin', () => {
     let refreshes = 0;
     rx.run(({ cold, expectObservable }) => {
       const foreign = (req: ApiRequest) => new HttpError(req, 401, {}, null, 'https://sso.other.example/login');
-      const { handler } = authHarness(rx, (req) => cold('-#', undefined, foreign(req)), { initial: OLD, refresh: () => (refreshes++, cold('-(t|)', { t: { accessToken: 'NEW' } })) });
+      const { handler } = authHarness(rx, (req) => cold('-#', undefined, foreign(req)), {
+        initial: OLD,
+        refresh: () => (refreshes++, cold('-(t|)', { t: { accessToken: 'NEW' } })),
+      });
       expectObservable(handler(get('/a'))).toBe('-#', undefined, foreign(get('/a')));
     });
     expect(refreshes).toBe(0);
@@ -218,10 +259,14 @@ describe('a 401 reached through a redirect to another origin', () => {
     let refreshes = 0;
     rx.run(({ cold, flush }) => {
       const own = (req: ApiRequest) => new HttpError(req, 401, {}, null, 'https://api.example.com/v2/a');
-      const { handler } = authHarness(rx, (req) => (bearerOf(req) === 'NEW' ? cold<ApiResponse>('-(r|)', { r: ok('x') }) : cold<ApiResponse>('-#', undefined, own(req))), {
-        initial: OLD,
-        refresh: () => (refreshes++, cold('-(t|)', { t: { accessToken: 'NEW' } })),
-      });
+      const { handler } = authHarness(
+        rx,
+        (req) => (bearerOf(req) === 'NEW' ? cold<ApiResponse>('-(r|)', { r: ok('x') }) : cold<ApiResponse>('-#', undefined, own(req))),
+        {
+          initial: OLD,
+          refresh: () => (refreshes++, cold('-(t|)', { t: { accessToken: 'NEW' } })),
+        },
+      );
       handler(get('/a')).subscribe();
       flush();
     });

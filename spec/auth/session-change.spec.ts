@@ -21,7 +21,9 @@ const B: AuthTokens = { accessToken: 'OPAQUE-B', refreshToken: 'REFRESH-B' };
 /** B's token is good; A's is rejected after `delay`. */
 function respondWith(cold: TestScheduler['createColdObservable'], delay = '---#') {
   return (req: ApiRequest): Observable<ApiResponse> =>
-    bearerOf(req) === B.accessToken || bearerOf(req) === A2.accessToken ? cold<ApiResponse>('-(r|)', { r }) : cold<ApiResponse>(delay, undefined, unauthorized(req));
+    bearerOf(req) === B.accessToken || bearerOf(req) === A2.accessToken
+      ? cold<ApiResponse>('-(r|)', { r })
+      : cold<ApiResponse>(delay, undefined, unauthorized(req));
 }
 
 describe('a 401 for a request sent in an earlier session', () => {

@@ -114,12 +114,7 @@ describe('createTokenRefresher', () => {
         flush();
         seen.push(`after: refreshing ${refresher.isRefreshing()}`);
       });
-      expect(seen).toEqual([
-        'before: refreshing false',
-        'inside the call: true',
-        'running: refreshing true, inside false',
-        'after: refreshing false',
-      ]);
+      expect(seen).toEqual(['before: refreshing false', 'inside the call: true', 'running: refreshing true, inside false', 'after: refreshing false']);
     });
   });
 
@@ -201,7 +196,12 @@ describe('createTokenRefresher', () => {
         flush();
         outcome = { tokens: session.state().tokens, stored: stored(), events: types(events), ended };
       });
-      expect(outcome).toEqual({ tokens: null, stored: null, events: ['token-refresh-start', 'token-refresh-failed', 'session-expired'], ended: ['refresh-failed'] });
+      expect(outcome).toEqual({
+        tokens: null,
+        stored: null,
+        events: ['token-refresh-start', 'token-refresh-failed', 'session-expired'],
+        ended: ['refresh-failed'],
+      });
     });
 
     it('keeps the cause of the failure on the AuthError (a scrubbed copy: status kept, body reduced to the OAuth error fields)', async () => {

@@ -4,7 +4,9 @@ import { memoryTokenStore } from '../../lib/auth/token-store';
 describe('memoryTokenStore', () => {
   it('loads what it was created with, synchronously', () => {
     const seen: unknown[] = [];
-    memoryTokenStore({ accessToken: 'a1', refreshToken: 'r1' }).load().subscribe((tokens) => seen.push(tokens));
+    memoryTokenStore({ accessToken: 'a1', refreshToken: 'r1' })
+      .load()
+      .subscribe((tokens) => seen.push(tokens));
     expect(seen).toEqual([{ accessToken: 'a1', refreshToken: 'r1' }]);
   });
 

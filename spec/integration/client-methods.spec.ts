@@ -125,7 +125,7 @@ describe('error kinds narrow in a switch (AnyApiError)', () => {
   });
 });
 
-describe("dedupe compares context values by type and value", () => {
+describe('dedupe compares context values by type and value', () => {
   const TOKEN = new ContextToken<unknown>('custom', () => undefined);
   const ctx = (value: unknown) => RequestContext.empty().set(TOKEN, value);
   const dedupeClient = () => {

@@ -26,7 +26,13 @@ describe('deeply nested JSON never throws a RangeError out of rxsync', () => {
   });
 
   it('keeps document order when it walks without recursion', () => {
-    const data = { a: { __typename: 'T', id: 1, child: { __typename: 'T', id: 2 } }, b: [{ __typename: 'T', id: 3 }, { __typename: 'U', id: 4 }] };
+    const data = {
+      a: { __typename: 'T', id: 1, child: { __typename: 'T', id: 2 } },
+      b: [
+        { __typename: 'T', id: 3 },
+        { __typename: 'U', id: 4 },
+      ],
+    };
     const found = collectEntities(data);
     expect(found.get('T')!.map((e) => e.id)).toEqual([1, 2, 3]);
     expect(found.get('U')!.map((e) => e.id)).toEqual([4]);
@@ -69,7 +75,7 @@ describe('deeply nested JSON never throws a RangeError out of rxsync', () => {
 
 describe('header maps and JSON bodies never read inherited properties', () => {
   it('a header named __proto__ or constructor is stored and read like any other', () => {
-    const headers = normalizeHeaders({ __proto__: 'x', Constructor: 'y' } as unknown as Record<string, string>);
+    const headers = normalizeHeaders({ __proto__: 'x', Constructor: 'y' });
     // (an object literal's `__proto__:` sets the prototype; build it the way a parsed map would have it)
     const parsed = normalizeHeaders(JSON.parse('{"__proto__":"x","constructor":"y"}') as Record<string, string>);
     expect(Object.keys(parsed).sort()).toEqual(['__proto__', 'constructor']);

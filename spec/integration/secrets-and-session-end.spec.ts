@@ -13,7 +13,13 @@ const OLD = { accessToken: 'OLD-ACCESS-SECRET', refreshToken: 'OLD-REFRESH-SECRE
 function everyRendering(error: unknown): string {
   const parts = [String(error), JSON.stringify(error), inspect(error, { depth: 20, showHidden: true })];
   for (let e: unknown = error, depth = 0; e && depth < 10; depth++, e = (e as { cause?: unknown }).cause) {
-    parts.push(String(e), JSON.stringify(e), (e as { message?: string }).message ?? '', (e as { raw?: string }).raw ?? '', JSON.stringify((e as { body?: unknown }).body ?? null));
+    parts.push(
+      String(e),
+      JSON.stringify(e),
+      (e as { message?: string }).message ?? '',
+      (e as { raw?: string }).raw ?? '',
+      JSON.stringify((e as { body?: unknown }).body ?? null),
+    );
   }
   return parts.join('\n');
 }
@@ -28,7 +34,9 @@ describe('secrets never leave in errors', () => {
         return tokenAnswer();
       }
       const auth = init.headers['authorization'];
-      return auth === `Bearer ${OLD.accessToken}` ? new Response('{"error":"expired"}', { status: 401, headers: { 'content-type': 'application/json' } }) : new Response('{}', { headers: { 'content-type': 'application/json' } });
+      return auth === `Bearer ${OLD.accessToken}`
+        ? new Response('{"error":"expired"}', { status: 401, headers: { 'content-type': 'application/json' } })
+        : new Response('{}', { headers: { 'content-type': 'application/json' } });
     };
     let client!: ApiClient;
     client = createApiClient({
@@ -36,25 +44,45 @@ describe('secrets never leave in errors', () => {
       fetch,
       cache: false,
       retry: false,
-      auth: { tokens: memoryTokenStore(OLD), refresh: (refreshToken) => client.post('/token', { refreshToken }, { skipAuth: true }), refreshRetry: { maxAttempts: 1 } },
+      auth: {
+        tokens: memoryTokenStore(OLD),
+        refresh: (refreshToken) => client.post('/token', { refreshToken }, { skipAuth: true }),
+        refreshRetry: { maxAttempts: 1 },
+      },
     });
     return { client, refreshCalls: () => refreshCalls };
   }
 
   it.each([
-    ['200 with the tokens as text/plain', () => new Response('{"accessToken":"NEW-ACCESS-SECRET","refreshToken":"NEW-REFRESH-SECRET"}', { headers: { 'content-type': 'text/plain' } })],
-    ['200 with malformed JSON holding the tokens', () => new Response('{"accessToken":"NEW-ACCESS-SECRET","refreshToken":"NEW-REFRESH-SECRET"', { headers: { 'content-type': 'application/json' } })],
-    ['400 echoing the refresh token', () => new Response('{"error":"invalid_grant","refresh_token":"OLD-REFRESH-SECRET"}', { status: 400, headers: { 'content-type': 'application/json', 'set-cookie': 'sid=SESSION-COOKIE-SECRET' } })],
-  ])('refresh answered %s: the waiting request gets AuthError(refresh-failed) for its own request, with no secret anywhere, and the session ends', async (_what, tokenAnswer) => {
-    const { client, refreshCalls } = clientWithTokenEndpoint(tokenAnswer);
-    const { error } = await settle(client.get('/items'));
-    expect(error).toBeInstanceOf(AuthError);
-    expect(error).toMatchObject({ reason: 'refresh-failed', request: { method: 'GET', url: `${API}/items` } });
-    expect(everyRendering(error)).not.toMatch(/SECRET/);
-    expect(refreshCalls()).toBe(1);
-    // The refresh token was most likely rotated by that answer: the session does not keep a spent one.
-    expect(client.auth?.currentTokens()).toBeNull();
-  });
+    [
+      '200 with the tokens as text/plain',
+      () => new Response('{"accessToken":"NEW-ACCESS-SECRET","refreshToken":"NEW-REFRESH-SECRET"}', { headers: { 'content-type': 'text/plain' } }),
+    ],
+    [
+      '200 with malformed JSON holding the tokens',
+      () => new Response('{"accessToken":"NEW-ACCESS-SECRET","refreshToken":"NEW-REFRESH-SECRET"', { headers: { 'content-type': 'application/json' } }),
+    ],
+    [
+      '400 echoing the refresh token',
+      () =>
+        new Response('{"error":"invalid_grant","refresh_token":"OLD-REFRESH-SECRET"}', {
+          status: 400,
+          headers: { 'content-type': 'application/json', 'set-cookie': 'sid=SESSION-COOKIE-SECRET' },
+        }),
+    ],
+  ])(
+    'refresh answered %s: the waiting request gets AuthError(refresh-failed) for its own request, with no secret anywhere, and the session ends',
+    async (_what, tokenAnswer) => {
+      const { client, refreshCalls } = clientWithTokenEndpoint(tokenAnswer);
+      const { error } = await settle(client.get('/items'));
+      expect(error).toBeInstanceOf(AuthError);
+      expect(error).toMatchObject({ reason: 'refresh-failed', request: { method: 'GET', url: `${API}/items` } });
+      expect(everyRendering(error)).not.toMatch(/SECRET/);
+      expect(refreshCalls()).toBe(1);
+      // The refresh token was most likely rotated by that answer: the session does not keep a spent one.
+      expect(client.auth?.currentTokens()).toBeNull();
+    },
+  );
 
   it('a captive portal answering the refresh (HTML) keeps the session: refresh-unavailable, no secret', async () => {
     const { client } = clientWithTokenEndpoint(() => new Response('<html>Sign in to the Wi-Fi</html>', { headers: { 'content-type': 'text/html' } }));
@@ -70,7 +98,14 @@ describe('after logout(), nothing of the ended session goes out or comes back', 
     const rx = createTestScheduler();
     const backend = createMockBackend();
     rx.run(({ expectObservable, flush }) => {
-      const client = createApiClient({ baseUrl: API, scheduler: rx, transport: backend.handler, cache: false, retry: { jitter: 'none', baseDelayMs: 1000 }, auth: { tokens: memoryTokenStore(OLD) } });
+      const client = createApiClient({
+        baseUrl: API,
+        scheduler: rx,
+        transport: backend.handler,
+        cache: false,
+        retry: { jitter: 'none', baseDelayMs: 1000 },
+        auth: { tokens: memoryTokenStore(OLD) },
+      });
       // The 503 at 1, the retry due at 1001: refused then, without sending (the second attempt).
       const refused = new AuthError({ method: 'GET', url: `${API}/items` }, 'session-changed');
       refused.attempts = 2;
@@ -88,7 +123,10 @@ describe('after logout(), nothing of the ended session goes out or comes back', 
     const items = createEntityStore<{ id: number; owner: string }>({ idKey: 'id' });
     const seen: unknown[] = [];
     let error: unknown;
-    client.get<{ id: number; owner: string }>('/items/1').pipe(items.upsertFrom()).subscribe({ next: (v) => seen.push(v), error: (e: unknown) => (error = e) });
+    client
+      .get<{ id: number; owner: string }>('/items/1')
+      .pipe(items.upsertFrom())
+      .subscribe({ next: (v) => seen.push(v), error: (e: unknown) => (error = e) });
     client.auth?.logout();
     items.clear();
     backend.expectOne('/items/1').flush({ id: 1, owner: 'ada' });

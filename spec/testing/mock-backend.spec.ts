@@ -90,7 +90,12 @@ describe('createMockBackend: flush with an error status', () => {
     backend.expectOne('/items').flush({ message: 'down' }, { status: 500, headers: { 'X-Trace': '7' } });
     expect(values).toEqual([]);
     expect(error).toBeInstanceOf(HttpError);
-    expect(error).toMatchObject({ status: 500, body: { message: 'down' }, headers: { 'x-trace': '7' }, request: { method: 'GET', url: 'https://api.test/items' } });
+    expect(error).toMatchObject({
+      status: 500,
+      body: { message: 'down' },
+      headers: { 'x-trace': '7' },
+      request: { method: 'GET', url: 'https://api.test/items' },
+    });
   });
 
   it('flush with 204 or 304 is still a response', () => {

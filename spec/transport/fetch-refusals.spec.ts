@@ -17,7 +17,7 @@ function fakeFetch(): { fetch: FetchLike; calls: Call[] } {
   const calls: Call[] = [];
   const fetch: FetchLike = (url, init) =>
     new Promise((resolve, reject) => {
-      calls.push({ url, init, resolve: resolve as (res: Response) => void });
+      calls.push({ url, init, resolve: resolve });
       init.signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
     });
   return { fetch, calls };
@@ -38,7 +38,9 @@ describe('requests fetch would refuse fail as RequestError before sending, and a
 
   it('accepts Latin-1 header values, as fetch does', () => {
     const { fetch, calls } = fakeFetch();
-    const subscription = fetchTransport(createEnv().env, { fetch })(createRequest({ url: 'https://a.test/x', headers: { 'x-user': 'Zoë Ångström' } })).subscribe();
+    const subscription = fetchTransport(createEnv().env, { fetch })(
+      createRequest({ url: 'https://a.test/x', headers: { 'x-user': 'Zoë Ångström' } }),
+    ).subscribe();
     expect(calls).toHaveLength(1);
     subscription.unsubscribe();
   });
@@ -84,7 +86,7 @@ describe('timeoutMs beyond what a timer holds', () => {
     await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setTimeout(resolve, 5));
     expect(errors).toEqual([]);
-    expect(calls[0]!.init.signal.aborted).toBe(false);
+    expect(calls[0].init.signal.aborted).toBe(false);
     subscription.unsubscribe();
   });
 });

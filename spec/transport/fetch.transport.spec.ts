@@ -160,7 +160,9 @@ describe('fetchTransport with a fake fetch and virtual time', () => {
 
   it('aborts the fetch when the subscriber unsubscribes', () => {
     const { fetch, calls } = fakeFetch();
-    const subscription = fetchTransport(createEnv().env, { fetch }).call(null, createRequest({ url: 'https://a.test/x' })).subscribe();
+    const subscription = fetchTransport(createEnv().env, { fetch })
+      .call(null, createRequest({ url: 'https://a.test/x' }))
+      .subscribe();
     expect(calls[0]!.init.signal.aborted).toBe(false);
     subscription.unsubscribe();
     expect(calls[0]!.init.signal.aborted).toBe(true);
@@ -207,7 +209,9 @@ describe('fetchTransport with a fake fetch and virtual time', () => {
 
   it('rejects an invalid header with a RequestError and sends nothing', async () => {
     const { fetch, calls } = fakeFetch();
-    const { error } = await settle(fetchTransport(createEnv().env, { fetch })(createRequest({ url: 'https://a.test/x', headers: { 'x-bad': 'a\r\nInjected: 1' } })));
+    const { error } = await settle(
+      fetchTransport(createEnv().env, { fetch })(createRequest({ url: 'https://a.test/x', headers: { 'x-bad': 'a\r\nInjected: 1' } })),
+    );
     expect(error).toBeInstanceOf(RequestError);
     expect(calls).toHaveLength(0);
   });
