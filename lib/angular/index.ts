@@ -34,3 +34,7 @@ export { injectQuery, RXSYNC_QUERIES } from './queries';
 export type { LiveQuery, QueryRegistry, QuerySignal } from './queries';
 export { capacitorAppResume, capacitorNetworkSource, catchUpOnResume, withCapacitor } from './capacitor';
 export type { AppPluginLike, CapacitorOptions, NetworkPluginLike, PluginListenerHandleLike, ResumeConfig } from './capacitor';
+
+// Testing your components and services
+export { provideRxsyncTesting, RXSYNC_MOCK_BACKEND } from './testing';
+export type { RxsyncTestingOptions } from './testing';
