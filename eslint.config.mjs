@@ -5,7 +5,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', '.bench-results/', 'demo/web/.build/', 'spec/e2e/artifacts/', '**/*.cjs', '**/*.mjs', 'spec/e2e/fixtures/'] },
+  { ignores: ['dist/', 'coverage/', 'node_modules/', '.bench-results/', 'demo/web/.build/', 'spec/e2e/artifacts/', 'docs/api/', '**/*.cjs', '**/*.mjs', 'spec/e2e/fixtures/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
