@@ -9,7 +9,13 @@ const config: Config = {
   transform: {
     // Angular's packages are ESM only; see the transformer for why esbuild.
     '^.+\\.m?js$': '<rootDir>/spec/helpers/esm-to-cjs.transform.cjs',
-    '^.+\\.ts$': ['ts-jest', { tsconfig: { module: 'commonjs', moduleResolution: 'node10', isolatedModules: true, experimentalDecorators: true, ignoreDeprecations: '6.0' }, diagnostics: false }],
+    '^.+\\.ts$': [
+      'ts-jest',
+      {
+        tsconfig: { module: 'commonjs', moduleResolution: 'node10', isolatedModules: true, experimentalDecorators: true, ignoreDeprecations: '6.0' },
+        diagnostics: false,
+      },
+    ],
   },
   transformIgnorePatterns: ['/node_modules/(?!@angular/)'],
   moduleNameMapper: {

@@ -145,7 +145,7 @@ async function hitRound(fixture: HitFixture): Promise<number> {
 
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
+  return sorted[Math.floor(sorted.length / 2)];
 };
 
 /** Memory-tier hits: median µs per hit per contestant, ratios, and the §7 budget verdicts. */
@@ -163,38 +163,38 @@ export async function cacheHitScenario(): Promise<ScenarioResult> {
   const fixtures: HitFixture[] = [];
   const urls = contestants.map((_, i) => `${server.url}/items?contestant=${i}`);
   try {
-    for (const [i, contestant] of contestants.entries()) fixtures.push(await contestant.setup(urls[i]!));
+    for (const [i, contestant] of contestants.entries()) fixtures.push(await contestant.setup(urls[i]));
     for (const fixture of fixtures) {
-      for (const start = performance.now(); performance.now() - start < WARMUP_MS; ) await hitRound(fixture);
+      for (const start = performance.now(); performance.now() - start < WARMUP_MS;) await hitRound(fixture);
     }
     const rounds: number[][] = contestants.map(() => []);
     for (let r = 0; r < ROUNDS; r++) {
       for (let k = 0; k < fixtures.length; k++) {
         const i = (r + k) % fixtures.length; // rotate who goes first
-        rounds[i]!.push(await hitRound(fixtures[i]!));
+        rounds[i].push(await hitRound(fixtures[i]));
       }
     }
     const us = rounds.map(median);
     const requests = urls.map((url) => server.requestsFor(url));
-    const ours = us[0]!;
+    const ours = us[0];
     const rows = contestants.map((c, i) => ({
       contestant: c.name,
-      'µs / hit (median)': us[i]!,
-      'fastest round µs': Math.min(...rounds[i]!),
-      '× rxsync (awaited) time': us[i]! / ours,
-      'server requests': requests[i]!,
+      'µs / hit (median)': us[i],
+      'fastest round µs': Math.min(...rounds[i]),
+      '× rxsync (awaited) time': us[i] / ours,
+      'server requests': requests[i],
     }));
-    const tanstackRatio = us[2]! / ours;
-    const axiosRatio = us[3]! / ours;
+    const tanstackRatio = us[2] / ours;
+    const axiosRatio = us[3] / ours;
     const verdict = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
     return {
       title: 'Memory-tier cache hit: sequential awaited GETs of a fresh resource (max-age=3600)',
       rows,
       notes: [
-        `${verdict(tanstackRatio >= 3)} ≥ 3× faster than TanStack fetchQuery: ${tanstackRatio.toFixed(2)}× (rxsync ${ours.toFixed(2)} µs vs ${us[2]!.toFixed(2)} µs)`,
-        `${verdict(axiosRatio >= 10)} ≥ 10× faster than axios-cache-interceptor: ${axiosRatio.toFixed(2)}× (rxsync ${ours.toFixed(2)} µs vs ${us[3]!.toFixed(2)} µs)`,
-        `extra rows: rxsync subscribed synchronously costs ${us[1]!.toFixed(2)} µs per hit (no Promise, no await); lib/ run as source under tsx costs ${us[4]!.toFixed(2)} µs (esbuild keepNames). Budgets are judged on the first row (the shipped build, awaited)`,
-        `a 3× lead on TanStack means ≤ ${(us[2]! / 3).toFixed(2)} µs per awaited hit; the reference row (an awaited \`of(value)\`, no client) costs ${us[5]!.toFixed(2)} µs`,
+        `${verdict(tanstackRatio >= 3)} ≥ 3× faster than TanStack fetchQuery: ${tanstackRatio.toFixed(2)}× (rxsync ${ours.toFixed(2)} µs vs ${us[2].toFixed(2)} µs)`,
+        `${verdict(axiosRatio >= 10)} ≥ 10× faster than axios-cache-interceptor: ${axiosRatio.toFixed(2)}× (rxsync ${ours.toFixed(2)} µs vs ${us[3].toFixed(2)} µs)`,
+        `extra rows: rxsync subscribed synchronously costs ${us[1].toFixed(2)} µs per hit (no Promise, no await); lib/ run as source under tsx costs ${us[4].toFixed(2)} µs (esbuild keepNames). Budgets are judged on the first row (the shipped build, awaited)`,
+        `a 3× lead on TanStack means ≤ ${(us[2] / 3).toFixed(2)} µs per awaited hit; the reference row (an awaited \`of(value)\`, no client) costs ${us[5].toFixed(2)} µs`,
         `server requests = 1 per contestant: the setup download; every timed call was a hit (the reference row sends none)`,
         `median of ${ROUNDS} interleaved rounds (each ≥ ${MIN_HITS_PER_ROUND} hits and ≥ ${MIN_ROUND_MS} ms) after ≥ ${WARMUP_MS} ms of warm-up per contestant; Node ${process.version}`,
       ],
@@ -295,7 +295,9 @@ export async function revalidationScenario(): Promise<ScenarioResult> {
         });
         if (contestant === revalidators[0]) {
           const saved = 1 - sent / baseline;
-          notes.push(`${saved >= 0.95 ? 'PASS' : 'FAIL'} ≥ 95% fewer bytes with \`${cc}\`: rxsync saved ${(100 * saved).toFixed(1)}% (${server.stats.notModified} × 304 of ${server.stats.requests} requests)`);
+          notes.push(
+            `${saved >= 0.95 ? 'PASS' : 'FAIL'} ≥ 95% fewer bytes with \`${cc}\`: rxsync saved ${(100 * saved).toFixed(1)}% (${server.stats.notModified} × 304 of ${server.stats.requests} requests)`,
+          );
         }
       }
     }

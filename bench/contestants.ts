@@ -110,7 +110,11 @@ export function bareObservableFetch(config: StackConfig): Stack {
         if (!settled) controller.abort();
       };
     });
-  return { name: 'bare cancellable Observable over fetch (reference)', get: (path) => firstValueFrom(get$(`${config.baseUrl}/${path}`)), close: () => undefined };
+  return {
+    name: 'bare cancellable Observable over fetch (reference)',
+    get: (path) => firstValueFrom(get$(`${config.baseUrl}/${path}`)),
+    close: () => undefined,
+  };
 }
 
 /** The refresh call for stacks that have no HTTP client of their own to make it with. */
@@ -130,7 +134,12 @@ async function refreshWithFetch(config: StackConfig, refreshToken: string): Prom
  * peers run precompiled, so rxsync must not run through tsx's slower transform) or, for a
  * labelled extra row, `lib/` as TypeScript source.
  */
-export function rxsyncStack(config: StackConfig, rxsync: Rxsync, name = 'rxsync createApiClient', extra: Partial<Parameters<Rxsync['createApiClient']>[0]> = {}): Stack {
+export function rxsyncStack(
+  config: StackConfig,
+  rxsync: Rxsync,
+  name = 'rxsync createApiClient',
+  extra: Partial<Parameters<Rxsync['createApiClient']>[0]> = {},
+): Stack {
   const { createApiClient, memoryTokenStore } = rxsync;
   const client = createApiClient({
     ...extra,
@@ -161,11 +170,15 @@ export function axiosStack(config: StackConfig, options: { deduplicateRefresh?: 
     request.headers.set('Authorization', `Bearer ${tokens.accessToken}`);
     return request;
   });
-  createAuthRefresh(api, async (failed: AxiosError) => {
-    const res = await axios.post<Tokens>(refreshUrl(config), { refreshToken: tokens.refreshToken });
-    tokens = res.data;
-    failed.response!.config.headers.set('Authorization', `Bearer ${tokens.accessToken}`);
-  }, { deduplicateRefresh: options.deduplicateRefresh ?? false });
+  createAuthRefresh(
+    api,
+    async (failed: AxiosError) => {
+      const res = await axios.post<Tokens>(refreshUrl(config), { refreshToken: tokens.refreshToken });
+      tokens = res.data;
+      failed.response!.config.headers.set('Authorization', `Bearer ${tokens.accessToken}`);
+    },
+    { deduplicateRefresh: options.deduplicateRefresh ?? false },
+  );
   axiosRetry(api, {
     retries: config.maxAttempts - 1,
     retryDelay: (retryCount) => backoffMs(config, retryCount),

@@ -81,12 +81,17 @@ const naive: Contestant = {
     const state$ = new BehaviorSubject(initial);
     let count = 0;
     const subs: Subscription[] = subscribed.map((id) =>
-      state$.pipe(map((s) => s[id]), distinctUntilChanged()).subscribe(() => count++),
+      state$
+        .pipe(
+          map((s) => s[id]),
+          distinctUntilChanged(),
+        )
+        .subscribe(() => count++),
     );
     return {
       update: (id, n) => {
         const s = state$.value;
-        state$.next({ ...s, [id]: { ...s[id]!, n } });
+        state$.next({ ...s, [id]: { ...s[id], n } });
       },
       emissions: () => count,
       teardown: () => subs.forEach((s) => s.unsubscribe()),
@@ -143,7 +148,7 @@ function measure(fixture: Fixture): Measurement {
     while (updates < MIN_UPDATES_PER_ROUND || ms < MIN_ROUND_MS) {
       for (let i = 0; i < MIN_UPDATES_PER_ROUND; i++) {
         n++;
-        fixture.update(UPDATED_IDS[n & 1]!, n);
+        fixture.update(UPDATED_IDS[n & 1], n);
       }
       updates += MIN_UPDATES_PER_ROUND;
       ms = performance.now() - start;
@@ -151,7 +156,7 @@ function measure(fixture: Fixture): Measurement {
     return { updates, ms };
   };
   // Warm up by time, so that every contestant's hot path is optimized whatever its speed.
-  for (const start = performance.now(); performance.now() - start < WARMUP_MS; ) round();
+  for (const start = performance.now(); performance.now() - start < WARMUP_MS;) round();
   const before = fixture.emissions();
   const rounds: number[] = [];
   let updates = 0;
@@ -161,7 +166,7 @@ function measure(fixture: Fixture): Measurement {
     updates += r.updates;
   }
   rounds.sort((a, b) => a - b);
-  return { usPerUpdate: rounds[Math.floor(rounds.length / 2)]!, emissionsPerUpdate: (fixture.emissions() - before) / updates };
+  return { usPerUpdate: rounds[Math.floor(rounds.length / 2)], emissionsPerUpdate: (fixture.emissions() - before) / updates };
 }
 
 function run(contestant: Contestant, subscribed: readonly number[]): Measurement {
@@ -182,7 +187,7 @@ export async function fanoutScenario(): Promise<ScenarioResult> {
   // Control: rxsync with only the two updated entities subscribed. Equal cost means unrelated
   // subscribers cost nothing.
   const control = run(rxsync, UPDATED_IDS);
-  const ours = results[0]![1];
+  const ours = results[0][1];
   const rows = [
     ...results.map(([name, m]) => row(`${name} (${ENTITIES} subscribers)`, m, ours)),
     row('rxsync select(id) (only the 2 updated entities subscribed)', control, ours),

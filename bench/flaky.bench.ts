@@ -101,7 +101,7 @@ async function run(make: (config: StackConfig) => Stack): Promise<Outcome> {
     const kinds = new Map<string, number>();
     for (const f of failed) {
       const e = f.reason as { name?: string; code?: string; status?: number; response?: { status?: number } };
-      const kind = `${e.name ?? 'Error'}${e.code ? ` ${e.code}` : ''}${e.status ?? e.response?.status ? ` ${e.status ?? e.response?.status}` : ''}`;
+      const kind = `${e.name ?? 'Error'}${e.code ? ` ${e.code}` : ''}${(e.status ?? e.response?.status) ? ` ${e.status ?? e.response?.status}` : ''}`;
       kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
     }
     const { faultsInjected, requests } = server.stats;
@@ -149,7 +149,7 @@ export async function flakyScenario(): Promise<ScenarioResult> {
     'failures by kind': o.errorKinds || '—',
     'unhandled rejections': o.unhandled,
   }));
-  const ours = outcomes[0]![1];
+  const ours = outcomes[0][1];
   const perSuccess = ours.serverRequests / ours.successes;
   const expected = 1 / (1 - FAULT_RATE);
   const floor = faultSequenceFloor();
@@ -162,7 +162,10 @@ export async function flakyScenario(): Promise<ScenarioResult> {
       `${verdict(ours.serverRequests === floor)} no wasted request: this seed's fault sequence needs exactly ${floor} requests for ${REQUESTS} successes (${(floor / REQUESTS).toFixed(3)} per success) from any client that retries every fault until success; rxsync sent ${ours.serverRequests}. The fault rate alone implies 1 / (1 − ${FAULT_RATE.toFixed(2)}) ≈ ${expected.toFixed(2)} on average, so requests per success says more about the seed and N than about a client (with N = 500 every stack measures 1.364)`,
       ...outcomes
         .filter(([, o]) => o.unhandled > 0)
-        .map(([name, o]) => `${name}: ${o.unhandled} unhandled promise rejection(s) (AbortError of timed-out attempts); without a handler Node would have crashed the run`),
+        .map(
+          ([name, o]) =>
+            `${name}: ${o.unhandled} unhandled promise rejection(s) (AbortError of timed-out attempts); without a handler Node would have crashed the run`,
+        ),
       `every stack: ${MAX_ATTEMPTS} attempts, backoff 10/20/40/40/40 ms (no jitter), ${ATTEMPT_TIMEOUT_MS} ms per-attempt timeout, retries of network errors, timeouts and 5xx on GET; a fresh demo server per stack, seed 0x${SEED.toString(16)}`,
     ],
   };

@@ -144,7 +144,8 @@ export function simulate(strategy: Strategy, seed = 1): SimResult {
       delay = strategy.retryAfterS * 1000 + own;
     } else if (!refused && pausedUntil[client] - now > delay) delay = pausedUntil[client] - now + own;
     if (delay > retry.maxRetryAfterMs) return endCall(call, false);
-    if (refused) delay = Math.max(delay, (refused.nextProbeAt ?? now) - now); // waits for the probe, as rxsync's retry layer does
+    if (refused)
+      delay = Math.max(delay, (refused.nextProbeAt ?? now) - now); // waits for the probe, as rxsync's retry layer does
     else if (fleetSafety && !retriesAllowed(tokens[callClient[call]], BUDGET)) return endCall(call, false);
     at(now + delay, call * 4 + SEND);
   };

@@ -43,7 +43,10 @@ export function fleetChart(results: readonly SimResult[]): string {
     `<text x="${x(OUTAGE_START_S) + 4}" y="${top + 14}" fill="#666">outage</text>`,
   ];
   for (let v = 0; v <= maxY; v += 10_000) {
-    parts.push(`<line x1="${left}" x2="${width - right}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`, `<text x="${left - 6}" y="${y(v) + 4}" text-anchor="end">${v / 1000}k</text>`);
+    parts.push(
+      `<line x1="${left}" x2="${width - right}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`,
+      `<text x="${left - 6}" y="${y(v) + 4}" text-anchor="end">${v / 1000}k</text>`,
+    );
   }
   for (let s = 0; s <= DURATION_S; s += 20) parts.push(`<text x="${x(s)}" y="${height - bottom + 16}" text-anchor="middle">${s} s</text>`);
   parts.push(
@@ -54,7 +57,10 @@ export function fleetChart(results: readonly SimResult[]): string {
     const points = r.arrivalsPerS.map((v, s) => `${x(s + 0.5).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
     parts.push(`<polyline fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="1.6" points="${points}"/>`);
     const ly = height - bottom + 36 + i * 18;
-    parts.push(`<line x1="${left}" x2="${left + 24}" y1="${ly - 4}" y2="${ly - 4}" stroke="${COLORS[i % COLORS.length]}" stroke-width="3"/>`, `<text x="${left + 30}" y="${ly}">${escapeXml(r.strategy)}</text>`);
+    parts.push(
+      `<line x1="${left}" x2="${left + 24}" y1="${ly - 4}" y2="${ly - 4}" stroke="${COLORS[i % COLORS.length]}" stroke-width="3"/>`,
+      `<text x="${left + 30}" y="${ly}">${escapeXml(r.strategy)}</text>`,
+    );
   });
   parts.push('</svg>');
   return parts.join('\n');

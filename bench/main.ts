@@ -38,7 +38,9 @@ function machineHeader(): string {
   const cpu = cpus();
   let commit = 'unknown';
   try {
-    commit = execSync('git rev-parse --short HEAD', { cwd: __dirname, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    commit = execSync('git rev-parse --short HEAD', { cwd: __dirname, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   } catch {
     // not a git checkout
   }
@@ -49,7 +51,7 @@ function machineHeader(): string {
     `- commit: ${commit}`,
     `- node ${process.version} (${process.platform} ${process.arch}), V8 ${process.versions.v8}`,
     `- ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM`,
-    '- loopback only; budgets from DESIGN.md §7; ✓ / ✗ verdicts in each table\'s notes',
+    "- loopback only; budgets from DESIGN.md §7; ✓ / ✗ verdicts in each table's notes",
     '',
   ].join('\n');
 }

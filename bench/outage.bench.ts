@@ -49,7 +49,14 @@ interface Outcome {
 async function run(make: (config: StackConfig, i: number) => Stack): Promise<Outcome> {
   const server: DemoServer = await startDemoServer({ accessTokenTtlSec: 3600, itemCount: 20 });
   const tokens = await server.issueTokens();
-  const config: StackConfig = { baseUrl: server.url, tokens, maxAttempts: MAX_ATTEMPTS, baseDelayMs: BASE_DELAY_MS, maxDelayMs: 30_000 / SCALE, timeoutMs: 10_000 / SCALE };
+  const config: StackConfig = {
+    baseUrl: server.url,
+    tokens,
+    maxAttempts: MAX_ATTEMPTS,
+    baseDelayMs: BASE_DELAY_MS,
+    maxDelayMs: 30_000 / SCALE,
+    timeoutMs: 10_000 / SCALE,
+  };
   const stacks = Array.from({ length: CLIENTS }, (_, i) => make(config, i));
   // Warm-up, not measured: every client opens its connection and every code path is compiled,
   // so no stack pays the cold start of the process (the first of them would pay it alone).
@@ -169,7 +176,7 @@ export async function outageScenario(): Promise<ScenarioResult> {
   }));
   const ours = outcomes[0][1];
   const ratio = ours.outageRequests / ours.outageCalls;
-  const step = (5000 / SCALE);
+  const step = 5000 / SCALE;
   return {
     title: `Outage: ${CLIENTS} clients, a GET every ${CALL_EVERY_MS} ms each, ${OUTAGE_MS / 1000} s of 503s`,
     rows,

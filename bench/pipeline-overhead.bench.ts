@@ -21,16 +21,7 @@
  *
  * Standalone: `npx tsx bench/pipeline-overhead.bench.ts`.
  */
-import {
-  angularStack,
-  axiosStack,
-  bareObservableFetch,
-  kyTanstackStack,
-  rawFetch,
-  rxsyncStack,
-  type Stack,
-  type StackConfig,
-} from './contestants';
+import { angularStack, axiosStack, bareObservableFetch, kyTanstackStack, rawFetch, rxsyncStack, type Stack, type StackConfig } from './contestants';
 import * as rxsyncSource from '../lib';
 import { loadBuiltRxsync } from './cache-built';
 import { isMain, median, quantile, readableJwt, startTinyServer, verdict } from './harness';
@@ -97,7 +88,7 @@ export async function pipelineOverheadScenario(): Promise<ScenarioResult> {
     }
     for (let round = 0; round < ROUNDS; round++) {
       // Rotate the order, and reverse it every other round, so no stack always follows the same one.
-      const order = timings.map((_, i) => timings[(i + round) % timings.length]!);
+      const order = timings.map((_, i) => timings[(i + round) % timings.length]);
       if (round % 2 === 1) order.reverse();
       for (const timing of order) {
         const { wallUs, cpuUs } = await timeBatch(timing.stack, BATCH);
@@ -110,24 +101,24 @@ export async function pipelineOverheadScenario(): Promise<ScenarioResult> {
     await server.close();
   }
 
-  const floor = timings[0]!;
-  const ratioRounds = (t: Timing): number[] => t.rounds.map((us, i) => us / floor.rounds[i]!);
+  const floor = timings[0];
+  const ratioRounds = (t: Timing): number[] => t.rounds.map((us, i) => us / floor.rounds[i]);
   const rows = timings.map((t) => {
     const ratios = ratioRounds(t);
     return {
       contestant: t.stack.name,
       'µs / request (median)': median(t.rounds),
-      'µs over floor': median(t.rounds.map((us, i) => us - floor.rounds[i]!)),
+      'µs over floor': median(t.rounds.map((us, i) => us - floor.rounds[i])),
       '× raw fetch (median)': median(ratios),
       '× raw fetch (p25–p75)': `${quantile(ratios, 0.25).toFixed(2)}–${quantile(ratios, 0.75).toFixed(2)}`,
       'client CPU µs / request': median(t.cpuRounds),
-      'CPU × raw fetch': median(t.cpuRounds.map((us, i) => us / floor.cpuRounds[i]!)),
+      'CPU × raw fetch': median(t.cpuRounds.map((us, i) => us / floor.cpuRounds[i])),
       'server req / req': t.serverPerRequest,
     };
   });
-  const ours = timings[2]!;
+  const ours = timings[2];
   const oursRatio = median(ratioRounds(ours));
-  const oursCpuRatio = median(ours.cpuRounds.map((us, i) => us / floor.cpuRounds[i]!));
+  const oursCpuRatio = median(ours.cpuRounds.map((us, i) => us / floor.cpuRounds[i]));
   const peers = timings.slice(3, 6);
   const bestPeer = Math.min(...peers.map((t) => median(ratioRounds(t))));
   return {

@@ -9,8 +9,7 @@ export interface ScenarioResult {
 
 export function formatTable(result: ScenarioResult): string {
   const columns = [...new Set(result.rows.flatMap((row) => Object.keys(row)))];
-  const cell = (value: string | number | undefined): string =>
-    value === undefined ? '' : typeof value === 'number' ? formatNumber(value) : value;
+  const cell = (value: string | number | undefined): string => (value === undefined ? '' : typeof value === 'number' ? formatNumber(value) : value);
   const widths = columns.map((c) => Math.max(c.length, ...result.rows.map((r) => cell(r[c]).length)));
   const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
   return [

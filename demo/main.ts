@@ -54,8 +54,10 @@ async function main(): Promise<void> {
   const s = server.stats;
   print(`server: ${s.requests} requests, ${s.refreshCalls} token refreshes, ${s.notModified} × 304, ${s.idempotentReplays} idempotent replays`);
   print(`server faults injected: ${JSON.stringify(Object.fromEntries(Object.entries(s.faultsInjected).filter(([, n]) => n > 0)))}`);
-  print(`client: ${counts['request-start'] ?? 0} attempts sent, ${counts['retry-scheduled'] ?? 0} retries, ${counts['cache-hit'] ?? 0} cache hits, ` +
-    `${counts['deduplicated'] ?? 0} deduplicated, ${counts['token-refreshed'] ?? 0} refreshes, ${counts['request-failed'] ?? 0} requests failed (all expected)`);
+  print(
+    `client: ${counts['request-start'] ?? 0} attempts sent, ${counts['retry-scheduled'] ?? 0} retries, ${counts['cache-hit'] ?? 0} cache hits, ` +
+      `${counts['deduplicated'] ?? 0} deduplicated, ${counts['token-refreshed'] ?? 0} refreshes, ${counts['request-failed'] ?? 0} requests failed (all expected)`,
+  );
   print(`done in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
 }
 
@@ -79,19 +81,29 @@ async function scenario(client: ApiClient, server: DemoServer, outcome: (label: 
   step('the entity store: a list view and an item view; renaming item 2 re-renders only the item-2 view');
   const store = createEntityStore<Item>({ idKey: 'id' });
   const renders = { item1: 0, item2: 0 };
-  store.select(1).pipe(skip(1)).subscribe(() => (renders.item1 += 1));
-  store.select(2).pipe(skip(1)).subscribe(() => (renders.item2 += 1));
+  store
+    .select(1)
+    .pipe(skip(1))
+    .subscribe(() => (renders.item1 += 1));
+  store
+    .select(2)
+    .pipe(skip(1))
+    .subscribe(() => (renders.item2 += 1));
   await lastValueFrom(client.get<Item[]>('/items', { fetchPolicy: 'network-only' }).pipe(store.upsertManyFrom()));
   await lastValueFrom(client.patch<Item>('/items/2', { name: 'Renamed lamp' }).pipe(store.upsertFrom()));
   await lastValueFrom(client.get<Item[]>('/items', { fetchPolicy: 'network-only' }).pipe(store.upsertManyFrom())); // same data: no render
-  print(`        ⇒ renders: item 1 × ${renders.item1} (the load), item 2 × ${renders.item2} (the load, the rename); the reload with equal data re-rendered nothing`);
+  print(
+    `        ⇒ renders: item 1 × ${renders.item1} (the load), item 2 × ${renders.item2} (the load, the rename); the reload with equal data re-rendered nothing`,
+  );
 
   step('GraphQL through the same pipeline: a mutation result updates every view of Item:3');
   const gql = client.graphql;
   const names: string[] = [];
   registry.select<Item>('Item:3').subscribe((item) => item && names.push(item.name));
   await lastValueFrom(gql('query Item($id: ID!) { item(id: $id) { __typename id name price } }', { id: '3' }));
-  await lastValueFrom(gql('mutation Rename($id: ID!, $name: String!) { renameItem(id: $id, name: $name) { __typename id name } }', { id: '3', name: 'Desk lamp' }));
+  await lastValueFrom(
+    gql('mutation Rename($id: ID!, $name: String!) { renameItem(id: $id, name: $name) { __typename id name } }', { id: '3', name: 'Desk lamp' }),
+  );
   print(`        ⇒ the Item:3 view showed: ${names.map((n) => JSON.stringify(n)).join(' → ')}`);
 
   step('three screens ask for item 1 at once: one request');

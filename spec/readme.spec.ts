@@ -9,7 +9,7 @@ import * as ts from 'typescript';
 describe('README examples', () => {
   const root = join(__dirname, '..');
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
 
   it('has TypeScript examples', () => {
     expect(blocks.length).toBeGreaterThanOrEqual(8);

@@ -34,9 +34,7 @@ async function main(): Promise<void> {
 
   const { accessToken } = await server.issueTokens({ sub: 'cli', expiresInSec: 3600 });
   process.stdout.write(
-    `rxsync demo server listening on ${server.url}\n` +
-      `try: curl -i -H 'Authorization: Bearer ${accessToken}' ${server.url}/items\n` +
-      'Ctrl-C to stop.\n',
+    `rxsync demo server listening on ${server.url}\n` + `try: curl -i -H 'Authorization: Bearer ${accessToken}' ${server.url}/items\n` + 'Ctrl-C to stop.\n',
   );
   process.once('SIGINT', () => {
     void server.close().then(() => {

@@ -13,10 +13,7 @@ interface Entry {
   readonly response: StoredResponse;
 }
 
-export type IdempotencyOutcome =
-  | { kind: 'fresh' }
-  | { kind: 'replay'; response: StoredResponse }
-  | { kind: 'mismatch' };
+export type IdempotencyOutcome = { kind: 'fresh' } | { kind: 'replay'; response: StoredResponse } | { kind: 'mismatch' };
 
 /**
  * Idempotency-Key store (draft-ietf-httpapi-idempotency-key-header): keys are scoped per user,

@@ -44,17 +44,7 @@ export interface FaultKnobs {
   faultsOnAuth: boolean;
 }
 
-export type FaultKind =
-  | 'error'
-  | 'reset'
-  | 'hang'
-  | 'rateLimit'
-  | 'burst503'
-  | 'truncate'
-  | 'captivePortal'
-  | 'outage'
-  | 'refreshFails'
-  | 'refreshGarbage';
+export type FaultKind = 'error' | 'reset' | 'hang' | 'rateLimit' | 'burst503' | 'truncate' | 'captivePortal' | 'outage' | 'refreshFails' | 'refreshGarbage';
 
 /** Live counters: the same object is updated in place (also by `resetStats`), so a reference stays current. */
 export interface DemoStats {

@@ -64,7 +64,17 @@ export function hydrate(entry: CacheEntry, options: HydrateOptions): StoredRespo
  * Fields a cache does not store (RFC 9111 §3.1): hop-by-hop fields (RFC 9110 §7.6.1) and those
  * the transport already acted on.
  */
-const NOT_STORED: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade', 'proxy-authenticate', 'proxy-authorization', 'set-cookie']);
+const NOT_STORED: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'set-cookie',
+]);
 
 /** Response headers as stored: all fields but {@link NOT_STORED} (and those named by Connection); a missing Date is added (RFC 9110 §6.6.1). */
 export function storedHeaders(headers: HeaderMap, responseTime: number): HeaderMap {
@@ -72,7 +82,7 @@ export function storedHeaders(headers: HeaderMap, responseTime: number): HeaderM
   for (const name of (ownValue(headers, 'connection') ?? '').split(',')) dropped.add(name.trim().toLowerCase());
   const out: Record<string, string> = {};
   for (const name of Object.keys(headers)) {
-    if (!dropped.has(name)) setField(out, name, headers[name] as string);
+    if (!dropped.has(name)) setField(out, name, headers[name]);
   }
   if (ownValue(out, 'date') === undefined) out.date = httpDate(Math.floor(responseTime / 1000) * 1000);
   return out;
@@ -93,7 +103,7 @@ export function setField(map: Record<string, string>, name: string, value: strin
  */
 export function estimateSize(bodyBytes: number, headers: HeaderMap, url: string): number {
   let headerSize = 0;
-  for (const name of Object.keys(headers)) headerSize += name.length + (headers[name] as string).length + 4;
+  for (const name of Object.keys(headers)) headerSize += name.length + headers[name].length + 4;
   return bodyBytes + headerSize + url.length * 2 + 200;
 }
 

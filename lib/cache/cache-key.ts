@@ -28,7 +28,7 @@ export function parseCacheKey(key: string): ParsedKey | undefined {
   const partition = key.slice(colon + 1, colon + 1 + length);
   const rest = key.slice(colon + 1 + length);
   const match = /^ ([A-Z]+) (.*)$/s.exec(rest);
-  return match ? { partition, method: match[1] as string, url: match[2] as string } : undefined;
+  return match ? { partition, method: match[1], url: match[2] } : undefined;
 }
 
 /**

@@ -176,7 +176,15 @@ class CacheRead {
       catchError((error: unknown) => {
         if (error instanceof HttpError && error.status === 304) {
           const { requestTime } = error as RequestTimed;
-          const notModified: ApiResponse & RequestTimed = { status: 304, headers: error.headers, body: error.body, url: req.url, fromCache: false, stale: false, requestTime };
+          const notModified: ApiResponse & RequestTimed = {
+            status: 304,
+            headers: error.headers,
+            body: error.body,
+            url: req.url,
+            fromCache: false,
+            stale: false,
+            requestTime,
+          };
           return of(notModified);
         }
         // RFC 9111 §3: an error status with explicit freshness is storable too (a 404, a 503 with
@@ -242,8 +250,8 @@ class CacheRead {
     // A response's no-store (§5.2.2.5) settles it before the full analysis, which an uncacheable
     // API pays on every response otherwise.
     const facts = noStoreResponse(res.headers['cache-control'])
-        ? undefined
-        : analyzeResponse({ method: req.method, status: res.status, requestHeaders: req.headers, responseHeaders: res.headers, responseTime });
+      ? undefined
+      : analyzeResponse({ method: req.method, status: res.status, requestHeaders: req.headers, responseHeaders: res.headers, responseTime });
     if (!facts?.storable) {
       // A request's own no-store (§5.2.1.5) leaves the stored response alone.
       if (evictIfUnstorable && !parseCacheControl(req.headers['cache-control']).has('no-store')) ctx.tiers.remove(this.key);

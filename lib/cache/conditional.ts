@@ -71,7 +71,7 @@ export function mergeNotModified(stored: HeaderMap, notModified: HeaderMap): Hea
   // The old Age described the old copy; the validation restarts it (the 304's own Age, if any, is added below).
   delete merged.age;
   for (const name of Object.keys(notModified)) {
-    if (!KEEP_STORED.has(name)) setField(merged, name, notModified[name] as string);
+    if (!KEEP_STORED.has(name)) setField(merged, name, notModified[name]);
   }
   return merged;
 }

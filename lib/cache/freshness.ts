@@ -240,7 +240,7 @@ export function freshnessAt(timing: ResponseTiming, facts: ResponseFacts, now: n
   const ageMs = currentAgeMs(timing, facts, now);
   const byTtl = ttl.ttlMs !== undefined && (ttl.mode === 'override' || !facts.explicit);
   const elapsed = byTtl ? now - timing.storedAt : ageMs;
-  const lifetime = byTtl ? (ttl.ttlMs as number) : facts.lifetimeMs;
+  const lifetime = byTtl ? ttl.ttlMs : facts.lifetimeMs;
   return {
     fresh: lifetime > elapsed,
     ageMs,
@@ -258,9 +258,7 @@ export function freshnessAt(timing: ResponseTiming, facts: ResponseFacts, now: n
  */
 export function usefulUntil(timing: ResponseTiming, facts: ResponseFacts, ttl: TtlView, maxStaleMs: number): number {
   const byTtl = ttl.ttlMs !== undefined && (ttl.mode === 'override' || !facts.explicit);
-  const freshUntil = byTtl
-    ? timing.storedAt + (ttl.ttlMs as number)
-    : timing.responseTime + facts.lifetimeMs - correctedInitialAgeMs(timing, facts);
+  const freshUntil = byTtl ? timing.storedAt + ttl.ttlMs : timing.responseTime + facts.lifetimeMs - correctedInitialAgeMs(timing, facts);
   const forbidsStale = facts.mustRevalidate || (facts.noCache && !byTtl);
   if (forbidsStale && !facts.hasValidator) return freshUntil;
   return freshUntil + Math.max(facts.staleWhileRevalidateMs, facts.staleIfErrorMs ?? 0, maxStaleMs);

@@ -1,4 +1,19 @@
-import { AsyncSubject, EMPTY, catchError, concat, defaultIfEmpty, defer, finalize, ignoreElements, map, mergeMap, of, throwError, timeout, type Observable } from 'rxjs';
+import {
+  AsyncSubject,
+  EMPTY,
+  catchError,
+  concat,
+  defaultIfEmpty,
+  defer,
+  finalize,
+  ignoreElements,
+  map,
+  mergeMap,
+  of,
+  throwError,
+  timeout,
+  type Observable,
+} from 'rxjs';
 import type { ApiEnv } from '../core/env';
 import { isInvalid, parseCacheEntry, type CacheEntry } from './cache-entry';
 import { parseCacheKey } from './cache-key';

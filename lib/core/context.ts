@@ -24,9 +24,7 @@ export class RequestContext {
   }
 
   get<T>(token: ContextToken<T>): T {
-    return this.values.has(token as ContextToken<unknown>)
-      ? (this.values.get(token as ContextToken<unknown>) as T)
-      : token.defaultValue();
+    return this.values.has(token) ? (this.values.get(token) as T) : token.defaultValue();
   }
 
   has(token: ContextToken<unknown>): boolean {
@@ -45,7 +43,7 @@ export class RequestContext {
 
   set<T>(token: ContextToken<T>, value: T): RequestContext {
     const next = new Map(this.values);
-    next.set(token as ContextToken<unknown>, value);
+    next.set(token, value);
     return new RequestContext(next);
   }
 }

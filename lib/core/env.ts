@@ -22,7 +22,7 @@ export function createEnv(options: { scheduler?: SchedulerLike; random?: () => n
   const events = new Subject<ClientEvent>();
   const emit: EmitEvent = (event) => {
     // A hot path pays for events only when someone listens.
-    if (events.observed) events.next({ ...event, at: scheduler.now() } as ClientEvent);
+    if (events.observed) events.next({ ...event, at: scheduler.now() });
   };
   return {
     env: { scheduler, random: options.random ?? Math.random, emit },

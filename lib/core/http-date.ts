@@ -37,11 +37,11 @@ const ASCTIME = new RegExp(`^${DAY} ${MONTH} ( \\d|\\d{2}) ${TIME} (\\d{4})$`, '
 export function parseHttpDate(value: string, now: number): number | undefined {
   value = value.trim(); // OWS around a field value is not part of it (RFC 9110 §5.5)
   let m = IMF_FIXDATE.exec(value);
-  if (m) return utc(m[3]!, m[2]!, m[1]!, m[4]!, m[5]!, m[6]!);
+  if (m) return utc(m[3], m[2], m[1], m[4], m[5], m[6]);
   m = RFC_850.exec(value);
-  if (m) return utc(String(fullYear(Number(m[3]), now)), m[2]!, m[1]!, m[4]!, m[5]!, m[6]!);
+  if (m) return utc(String(fullYear(Number(m[3]), now)), m[2], m[1], m[4], m[5], m[6]);
   m = ASCTIME.exec(value);
-  if (m) return utc(m[6]!, m[1]!, m[2]!, m[3]!, m[4]!, m[5]!);
+  if (m) return utc(m[6], m[1], m[2], m[3], m[4], m[5]);
   return undefined;
 }
 

@@ -54,7 +54,7 @@ export function startSharedExecution<T>(
     next(value) {
       emitted.push(value);
       // A subscriber may leave while values go out: iterate over a copy when there are several.
-      if (subscribers.length === 1) subscribers[0]!.next(value);
+      if (subscribers.length === 1) subscribers[0].next(value);
       else for (const subscriber of subscribers.slice()) subscriber.next(value);
     },
     error(error: unknown) {

@@ -100,9 +100,11 @@ export function resolveFleetConfig(config: FleetConfig | undefined): ResolvedFle
     if (!(budget.tokenRatio >= 0 && Number.isFinite(budget.tokenRatio))) invalid('budget.tokenRatio', budget.tokenRatio, 'a number ≥ 0');
   }
   if (breaker) {
-    if (!Number.isInteger(breaker.failureThreshold) || breaker.failureThreshold < 1) invalid('breaker.failureThreshold', breaker.failureThreshold, 'an integer ≥ 1');
+    if (!Number.isInteger(breaker.failureThreshold) || breaker.failureThreshold < 1)
+      invalid('breaker.failureThreshold', breaker.failureThreshold, 'an integer ≥ 1');
     if (!(breaker.openMs >= 0 && breaker.openMs <= MAX_TIMER_MS)) invalid('breaker.openMs', breaker.openMs, `ms from 0 to ${MAX_TIMER_MS}`);
-    if (!(breaker.maxOpenMs >= breaker.openMs && breaker.maxOpenMs <= MAX_TIMER_MS)) invalid('breaker.maxOpenMs', breaker.maxOpenMs, `ms from openMs to ${MAX_TIMER_MS}`);
+    if (!(breaker.maxOpenMs >= breaker.openMs && breaker.maxOpenMs <= MAX_TIMER_MS))
+      invalid('breaker.maxOpenMs', breaker.maxOpenMs, `ms from openMs to ${MAX_TIMER_MS}`);
     if (breaker.jitter !== 'none' && breaker.jitter !== 'equal') invalid('breaker.jitter', breaker.jitter, "'none' or 'equal'");
   }
   const storeTimeoutMs = config?.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;

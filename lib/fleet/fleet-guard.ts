@@ -1,4 +1,20 @@
-import { concat, defer, distinctUntilChanged, filter, from, map, type Observable, of, race, ReplaySubject, startWith, Subject, switchMap, take, timer } from 'rxjs';
+import {
+  concat,
+  defer,
+  distinctUntilChanged,
+  filter,
+  from,
+  map,
+  type Observable,
+  of,
+  race,
+  ReplaySubject,
+  startWith,
+  Subject,
+  switchMap,
+  take,
+  timer,
+} from 'rxjs';
 import type { ApiEnv } from '../core/env';
 import { admit as admitBreaker, CLOSED, recordOutcome, type BreakerState } from './circuit-breaker';
 import type { ResolvedFleetConfig } from './fleet-config';
@@ -46,7 +62,9 @@ export interface FleetGuard extends FleetControls {
   readonly ready: boolean;
   /** Completes once the store has loaded, failed or timed out. */
   readonly ready$: Observable<void>;
-  admit(origin: string): { readonly verdict: 'send' | 'probe' } | { readonly verdict: 'reject'; readonly state: 'open' | 'half-open'; readonly nextProbeAt: number | undefined };
+  admit(
+    origin: string,
+  ): { readonly verdict: 'send' | 'probe' } | { readonly verdict: 'reject'; readonly state: 'open' | 'half-open'; readonly nextProbeAt: number | undefined };
   record(origin: string, outcome: 'success' | 'failure' | 'abandoned', probe: boolean): void;
   pushback(origin: string, retryAfterMs: number, status: number): void;
   readonly config: ResolvedFleetConfig;
@@ -136,10 +154,7 @@ export function createFleetGuard(config: ResolvedFleetConfig, env: ApiEnv): Flee
   };
   if (config.store) {
     const store = config.store;
-    race(
-      defer(() => from(store.load())).pipe(map((value) => ({ value }))),
-      timer(config.storeTimeoutMs, scheduler).pipe(map(() => undefined)),
-    )
+    race(defer(() => from(store.load())).pipe(map((value) => ({ value }))), timer(config.storeTimeoutMs, scheduler).pipe(map(() => undefined)))
       .pipe(take(1))
       .subscribe({
         next: (loaded) => {
@@ -216,7 +231,8 @@ export function createFleetGuard(config: ResolvedFleetConfig, env: ApiEnv): Flee
       const admission = admitBreaker(record.breaker, scheduler.now());
       record.breaker = admission.state;
       changed(origin, record, before);
-      if (admission.verdict === 'reject') return { verdict: 'reject', state: admission.state.kind === 'half-open' ? 'half-open' : 'open', nextProbeAt: admission.nextProbeAt };
+      if (admission.verdict === 'reject')
+        return { verdict: 'reject', state: admission.state.kind === 'half-open' ? 'half-open' : 'open', nextProbeAt: admission.nextProbeAt };
       return admission.verdict === 'probe' ? PROBE : SEND;
     },
     record: (origin, outcome, probe) => {

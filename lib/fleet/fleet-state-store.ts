@@ -69,7 +69,10 @@ export function localforageFleetStore(config: { readonly key?: string; readonly 
   const instance = (): LocalforageFleetInstance => config.instance ?? localforage;
   return {
     load: () => instance().getItem<unknown>(key),
-    save: (snapshot) => instance().setItem(key, snapshot).then(() => undefined),
+    save: (snapshot) =>
+      instance()
+        .setItem(key, snapshot)
+        .then(() => undefined),
   };
 }
 
@@ -92,7 +95,8 @@ function parseOrigin(entry: unknown): OriginSnapshot | undefined {
   const b = entry['breaker'];
   let breaker: BreakerState;
   if (b['kind'] === 'closed' && isNumber(b['failures'])) breaker = { kind: 'closed', failures: b['failures'] };
-  else if (b['kind'] === 'open' && isNumber(b['opens']) && isNumber(b['nextProbeAt'])) breaker = { kind: 'open', opens: b['opens'], nextProbeAt: b['nextProbeAt'] };
+  else if (b['kind'] === 'open' && isNumber(b['opens']) && isNumber(b['nextProbeAt']))
+    breaker = { kind: 'open', opens: b['opens'], nextProbeAt: b['nextProbeAt'] };
   else return undefined;
   return { tokens: entry['tokens'], breaker, pausedUntil: entry['pausedUntil'] };
 }

@@ -36,8 +36,10 @@ export interface GraphQLConfig {
  * @example
  * gql<{ item: Item }>(ITEM, { id: '3' }, { method: 'GET', fetchPolicy: 'cache-and-network' });
  */
-export interface GraphQLRequestOptions
-  extends Pick<RequestOptions, 'headers' | 'fetchPolicy' | 'ttlMs' | 'timeoutMs' | 'retry' | 'skipAuth' | 'idempotencyKey' | 'context'> {
+export interface GraphQLRequestOptions extends Pick<
+  RequestOptions,
+  'headers' | 'fetchPolicy' | 'ttlMs' | 'timeoutMs' | 'retry' | 'skipAuth' | 'idempotencyKey' | 'context'
+> {
   /**
    * HTTP method of a query: `'POST'` by default, `'GET'` makes it cacheable by URL. With persisted
    * queries the hashed request defaults to `'GET'`. Mutations are always POSTed (a GET must stay

@@ -46,7 +46,11 @@ export function offlineGateLayer(connectivity: Connectivity, defaultMode: Offlin
   return (req, next) => {
     if (connectivity.isOnline() || req.context.get(OUTBOX_SEND)) return next(req);
     const mode = req.context.get(OFFLINE_READ) ?? defaultMode;
-    if (mode === 'wait') return concat(connectivity.whenOnline().pipe(ignoreElements()), defer(() => next(req)));
+    if (mode === 'wait')
+      return concat(
+        connectivity.whenOnline().pipe(ignoreElements()),
+        defer(() => next(req)),
+      );
     return throwError(() => connectivity.offlineError(req));
   };
 }

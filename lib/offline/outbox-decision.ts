@@ -1,4 +1,13 @@
-import { AuthError, CircuitOpenError, HttpError, NetworkError, ParseError, RetryAfterTooLongError, RetryBudgetExhaustedError, TimeoutError } from '../core/errors';
+import {
+  AuthError,
+  CircuitOpenError,
+  HttpError,
+  NetworkError,
+  ParseError,
+  RetryAfterTooLongError,
+  RetryBudgetExhaustedError,
+  TimeoutError,
+} from '../core/errors';
 import { parseRetryAfter } from '../retry/retry-after';
 
 /**

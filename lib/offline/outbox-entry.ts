@@ -94,7 +94,7 @@ export function unstorableReason(value: unknown, seen = new Set<unknown>()): str
       if (seen.has(value)) return 'it is circular';
       const proto = Object.getPrototypeOf(value) as object | null;
       if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) {
-        return `a ${(value as object).constructor?.name ?? 'non-plain'} object cannot be stored`;
+        return `a ${value.constructor?.name ?? 'non-plain'} object cannot be stored`;
       }
       seen.add(value);
       for (const item of Array.isArray(value) ? value : Object.values(value)) {

@@ -1,4 +1,22 @@
-import { BehaviorSubject, EMPTY, Observable, Subject, Subscription, catchError, concat, defer, distinctUntilChanged, filter, ignoreElements, map, of, take, throwError, timeout, type OperatorFunction } from 'rxjs';
+import {
+  BehaviorSubject,
+  EMPTY,
+  Observable,
+  Subject,
+  Subscription,
+  catchError,
+  concat,
+  defer,
+  distinctUntilChanged,
+  filter,
+  ignoreElements,
+  map,
+  of,
+  take,
+  throwError,
+  timeout,
+  type OperatorFunction,
+} from 'rxjs';
 import { RequestContext } from '../core/context';
 import type { ApiEnv } from '../core/env';
 import { HttpError, NetworkError, OutboxError, type OutboxErrorReason } from '../core/errors';
@@ -6,11 +24,20 @@ import type { Handler } from '../core/layer';
 import { createRequest, type ApiRequest } from '../core/request';
 import type { ApiResponse } from '../core/response';
 import { originOf } from '../core/url';
-import type { OptimisticHandle, OptimisticTarget } from '../store/optimistic';
+import type { OptimisticHandle } from '../store/optimistic';
 import type { Connectivity } from './connectivity';
 import { OUTBOX_SEND } from './offline.layers';
 import { decideOutbox } from './outbox-decision';
-import { ENTRY_PREFIX, entryKey, parseEntry, storableHeaders, unstorableReason, type OutboxEntry, type OutboxMethod, type OutboxOptimistic } from './outbox-entry';
+import {
+  ENTRY_PREFIX,
+  entryKey,
+  parseEntry,
+  storableHeaders,
+  unstorableReason,
+  type OutboxEntry,
+  type OutboxMethod,
+  type OutboxOptimistic,
+} from './outbox-entry';
 import type { OutboxStorage } from './outbox-storage';
 import type { DrainLock } from './drain-lock';
 import { isPending, nextInScope, toDead, toDone, toQueued, toRetrying, toSending, visibleEntries } from './outbox.reducers';
@@ -117,13 +144,18 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
   let loaded: Observable<void> | undefined;
   let partition = 'anonymous';
 
-  const guard = <T>(operation: string, reasonIfLost: OutboxErrorReason = 'storage-failed'): OperatorFunction<T, T> =>
+  const guard =
+    <T>(operation: string, reasonIfLost: OutboxErrorReason = 'storage-failed'): OperatorFunction<T, T> =>
     (source) =>
       source.pipe(
         timeout({ first: storageTimeoutMs, scheduler: env.scheduler, with: () => throwError(() => new StorageTimeout(operation)) }),
         catchError((error: unknown) => {
           const reason: OutboxErrorReason = error instanceof StorageTimeout ? 'storage-timeout' : reasonIfLost;
-          env.emit({ type: 'outbox-storage-error', operation, detail: reason === 'storage-timeout' ? `no answer within ${storageTimeoutMs} ms` : describe(error) });
+          env.emit({
+            type: 'outbox-storage-error',
+            operation,
+            detail: reason === 'storage-timeout' ? `no answer within ${storageTimeoutMs} ms` : describe(error),
+          });
           return throwError(() => error);
         }),
       );
@@ -134,7 +166,10 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
 
   /** Loads what earlier instances left, once; a failed load is tried again on the next drain. */
   const load = (): Observable<void> => {
-    loaded ??= concat(waitReady(deps.whenReady), defer(() => storage.keys())).pipe(
+    loaded ??= concat(
+      waitReady(deps.whenReady),
+      defer(() => storage.keys()),
+    ).pipe(
       guard<string[]>('load keys'),
       map((keys) => keys.filter((key) => key.startsWith(ENTRY_PREFIX))),
       mergeLoad(storage, guard, env, entries),
@@ -158,7 +193,7 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
 
   const reapplyOptimistic = (entry: OutboxEntry): void => {
     if (!entry.optimistic || !isPending(entry) || optimistic.has(entry.id)) return;
-    const store = config.optimisticStores?.[entry.optimistic.store] as OptimisticTarget<unknown> | undefined;
+    const store = config.optimisticStores?.[entry.optimistic.store];
     if (store === undefined) return;
     optimistic.set(entry.id, store.optimistic(entry.optimistic.id, entry.optimistic.patch as never));
   };
@@ -210,7 +245,10 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
     // `sending` is persisted first: a kill from here on re-sends with the same key. A failed write
     // still sends (the stored `queued` would be re-sent the same way).
     let last: ApiResponse | undefined;
-    const sub = concat(write(sending).pipe(catchError(() => EMPTY)), defer(() => deps.send(requestOf(sending)))).subscribe({
+    const sub = concat(
+      write(sending).pipe(catchError(() => EMPTY)),
+      defer(() => deps.send(requestOf(sending))),
+    ).subscribe({
       next: (response) => {
         if (response) last = response;
       },
@@ -234,12 +272,16 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
     const base = { id: entry.id, idempotencyKey: entry.idempotencyKey, method: entry.method, url: entry.url };
     switch (decision.kind) {
       case 'done':
-        return remove(entry, () => {
-          env.emit({ type: 'outbox-done', ...base, attempts: entry.attempts, status: response?.status });
-          settleOptimistic(entry.id, 'commit');
-          settle(entry, { response: response ?? { status: 200, headers: {}, body: undefined, url: entry.url, fromCache: false, stale: false } });
-          release();
-        }, true);
+        return remove(
+          entry,
+          () => {
+            env.emit({ type: 'outbox-done', ...base, attempts: entry.attempts, status: response?.status });
+            settleOptimistic(entry.id, 'commit');
+            settle(entry, { response: response ?? { status: 200, headers: {}, body: undefined, url: entry.url, fromCache: false, stale: false } });
+            release();
+          },
+          true,
+        );
       case 'dead':
         return die(entry, decision.error, release);
       case 'conflict':
@@ -266,7 +308,15 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
 
   const die = (entry: OutboxEntry, error: unknown, then: () => void): void => {
     const dead = toDead(entry, error);
-    env.emit({ type: 'outbox-dead', id: entry.id, idempotencyKey: entry.idempotencyKey, method: entry.method, url: entry.url, status: dead.lastError?.status, message: dead.lastError?.message ?? '' });
+    env.emit({
+      type: 'outbox-dead',
+      id: entry.id,
+      idempotencyKey: entry.idempotencyKey,
+      method: entry.method,
+      url: entry.url,
+      status: dead.lastError?.status,
+      message: dead.lastError?.message ?? '',
+    });
     settleOptimistic(entry.id, 'rollback');
     persist(dead, () => {
       settle(entry, { error: new OutboxError(entry, 'dead', { cause: error }) });
@@ -293,7 +343,12 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
     }
     // A new body is a new request: a new key, or the server answers 422 (key reused with another payload).
     const body = 'body' in resolution.retryWith ? resolution.retryWith.body : entry.body;
-    const replaced: OutboxEntry = { ...toQueued(entry), body, headers: { ...entry.headers, ...(resolution.retryWith.headers ?? {}) }, idempotencyKey: deps.newKey() };
+    const replaced: OutboxEntry = {
+      ...toQueued(entry),
+      body,
+      headers: { ...entry.headers, ...(resolution.retryWith.headers ?? {}) },
+      idempotencyKey: deps.newKey(),
+    };
     persist(replaced, then);
   };
 
@@ -371,7 +426,6 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
         }
       });
     });
-
 
   const enqueue = (request: OutboxRequest): Observable<OutboxEntry> =>
     defer(() => {
@@ -526,7 +580,13 @@ function describe(error: unknown): string {
 function waitReady(whenReady: (() => Observable<unknown> | undefined) | undefined): Observable<never> {
   return defer(() => {
     const ready = whenReady?.();
-    return ready === undefined ? EMPTY : ready.pipe(take(1), filter(() => false), catchError(() => EMPTY));
+    return ready === undefined
+      ? EMPTY
+      : ready.pipe(
+          take(1),
+          filter(() => false),
+          catchError(() => EMPTY),
+        );
   }) as Observable<never>;
 }
 

@@ -17,11 +17,7 @@ import type { RetryConfig } from './retry-config';
  * backoffDelay(3, DEFAULT_RETRY_CONFIG, Math.random);                       // 4000
  * backoffDelay(3, resolveRetryConfig({ jitter: 'full' }), () => 0.5);       // 2000
  */
-export function backoffDelay(
-  failedAttempt: number,
-  config: Pick<RetryConfig, 'baseDelayMs' | 'maxDelayMs' | 'jitter'>,
-  random: () => number,
-): number {
+export function backoffDelay(failedAttempt: number, config: Pick<RetryConfig, 'baseDelayMs' | 'maxDelayMs' | 'jitter'>, random: () => number): number {
   // 2 ** n overflows to Infinity for large n; Math.min still lands on the cap.
   const exponential = config.baseDelayMs * 2 ** Math.max(0, failedAttempt - 1);
   const capped = Math.min(config.maxDelayMs, exponential);

@@ -9,9 +9,7 @@ import type { RetryConfig } from './retry-config';
  * What to do after a failed attempt: wait `delayMs` and send again, or stop and hand `error`
  * (the failure itself, or a `RetryAfterTooLongError` wrapping it) to the subscriber.
  */
-export type RetryDecision =
-  | { readonly kind: 'retry'; readonly delayMs: number; readonly reason: string }
-  | { readonly kind: 'stop'; readonly error: unknown };
+export type RetryDecision = { readonly kind: 'retry'; readonly delayMs: number; readonly reason: string } | { readonly kind: 'stop'; readonly error: unknown };
 
 /**
  * Decides whether a failed attempt is sent again, and after how long. Pure: the clock (`now`)
@@ -39,14 +37,7 @@ export type RetryDecision =
  * const decision = decideRetry(req, error, 1, DEFAULT_RETRY_CONFIG, env.scheduler.now(), env.random);
  * if (decision.kind === 'retry') console.log(`again in ${decision.delayMs} ms (${decision.reason})`);
  */
-export function decideRetry(
-  req: ApiRequest,
-  error: unknown,
-  failedAttempt: number,
-  config: RetryConfig,
-  now: number,
-  random: () => number,
-): RetryDecision {
+export function decideRetry(req: ApiRequest, error: unknown, failedAttempt: number, config: RetryConfig, now: number, random: () => number): RetryDecision {
   const reason = retryableReason(error, config);
   if (reason === undefined || !mayRepeat(req, error) || failedAttempt >= config.maxAttempts) return { kind: 'stop', error };
 

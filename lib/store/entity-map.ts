@@ -29,7 +29,7 @@ export class EntityMap<T> {
 
   /** The empty map (shared). */
   static empty<T>(): EntityMap<T> {
-    return EntityMap.EMPTY as EntityMap<T>;
+    return EntityMap.EMPTY;
   }
 
   /** The value stored under `key`, or `undefined`. */
@@ -119,9 +119,7 @@ function setIn<T>(node: Branch<T>, shift: number, hash: number, key: string, val
       next = new Leaf(hash, key, value);
     } else {
       box.added = true;
-      next = slot.hash === hash
-        ? new Collision(hash, [slot.key, key], [slot.value, value])
-        : split(slot, new Leaf(hash, key, value), shift + BITS);
+      next = slot.hash === hash ? new Collision(hash, [slot.key, key], [slot.value, value]) : split(slot, new Leaf(hash, key, value), shift + BITS);
     }
   } else if (slot instanceof Collision) {
     next = setInCollision(slot, hash, key, value, shift, box);
@@ -175,9 +173,14 @@ function deleteIn<T>(node: Branch<T>, shift: number, hash: number, key: string):
   } else if (slot instanceof Collision) {
     const i = slot.keys.indexOf(key);
     if (i < 0) return node;
-    next = slot.keys.length === 2
-      ? new Leaf(slot.hash, slot.keys[1 - i]!, slot.values[1 - i]!)
-      : new Collision(slot.hash, slot.keys.filter((_, j) => j !== i), slot.values.filter((_, j) => j !== i));
+    next =
+      slot.keys.length === 2
+        ? new Leaf(slot.hash, slot.keys[1 - i], slot.values[1 - i])
+        : new Collision(
+            slot.hash,
+            slot.keys.filter((_, j) => j !== i),
+            slot.values.filter((_, j) => j !== i),
+          );
   } else {
     next = deleteIn(slot, shift + BITS, hash, key);
     if (next === slot) return node;

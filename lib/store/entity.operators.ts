@@ -103,7 +103,7 @@ function entityOf<T>(store: StoreWriter<T>, value: EntityPayload<T>): T | undefi
   if (value === null || value === undefined) return undefined;
   if (hasBody(value) && !hasOwnId(store, value)) {
     const body = value.body;
-    return body === null || body === undefined ? undefined : (body as T);
+    return body === null || body === undefined ? undefined : body;
   }
   return value as T;
 }

@@ -33,12 +33,7 @@ export type IdReader<T> = (entity: T) => EntityId;
  * upsertEntities(state, [structuredClone(a)], (e) => e.id).state === state; // true: deep-equal, no change
  * ```
  */
-export function upsertEntities<T>(
-  state: EntityState<T>,
-  incoming: readonly T[],
-  idOf: IdReader<T>,
-  mode: UpsertMode = 'merge',
-): Reduction<T> {
+export function upsertEntities<T>(state: EntityState<T>, incoming: readonly T[], idOf: IdReader<T>, mode: UpsertMode = 'merge'): Reduction<T> {
   let entities = state.entities;
   let added: EntityId[] | undefined;
   const keys: string[] = [];
@@ -152,7 +147,7 @@ export function removeCollection<T>(state: EntityState<T>, name: string): Reduct
 
 /** The entity after `updater`: a patch is shallow-merged, a function is called. */
 export function applyUpdater<T>(entity: T, updater: EntityUpdater<T>): T {
-  return typeof updater === 'function' ? (updater as (e: T) => T)(entity) : { ...entity, ...updater };
+  return typeof updater === 'function' ? updater(entity) : { ...entity, ...updater };
 }
 
 function checkedId<T>(idOf: IdReader<T>, entity: T): EntityId {
@@ -177,6 +172,6 @@ function dedupe(ids: readonly EntityId[]): readonly EntityId[] {
 function sameIds(a: readonly EntityId[], b: readonly EntityId[]): boolean {
   if (shallowEqualArrays(a, b)) return true;
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (toKey(a[i]!) !== toKey(b[i]!)) return false;
+  for (let i = 0; i < a.length; i++) if (toKey(a[i]) !== toKey(b[i])) return false;
   return true;
 }

@@ -53,17 +53,13 @@ export function settleLayers<T>(
   layers: readonly OptimisticLayer<T>[],
 ): { readonly base: T | undefined; readonly layers: readonly OptimisticLayer<T>[] } {
   let i = 0;
-  while (i < layers.length && layers[i]!.committed) i++;
+  while (i < layers.length && layers[i].committed) i++;
   if (i === 0) return { base, layers };
   return { base: foldLayers(base, layers.slice(0, i)), layers: layers.slice(i) };
 }
 
 /** `layers` with layer `token` marked committed (or removed, for a rollback); the same array if absent. */
-export function resolveLayer<T>(
-  layers: readonly OptimisticLayer<T>[],
-  token: number,
-  outcome: 'commit' | 'rollback',
-): readonly OptimisticLayer<T>[] {
+export function resolveLayer<T>(layers: readonly OptimisticLayer<T>[], token: number, outcome: 'commit' | 'rollback'): readonly OptimisticLayer<T>[] {
   const index = layers.findIndex((layer) => layer.token === token);
   if (index < 0) return layers;
   if (outcome === 'rollback') return layers.filter((_, i) => i !== index);
@@ -91,11 +87,7 @@ export function resolveLayer<T>(
  * ).subscribe();
  * ```
  */
-export function withOptimistic<T, V>(
-  store: OptimisticTarget<T>,
-  id: EntityId,
-  updater: EntityUpdater<T>,
-): MonoTypeOperatorFunction<V> {
+export function withOptimistic<T, V>(store: OptimisticTarget<T>, id: EntityId, updater: EntityUpdater<T>): MonoTypeOperatorFunction<V> {
   return (source) =>
     defer(() => {
       const handle = store.optimistic(id, updater);

@@ -21,9 +21,5 @@ export function hasBody(value: unknown): value is BodyEnvelope<unknown> {
  * `hasBody`, so that an entity that merely has a `body` field (a blog post) is not unwrapped.
  */
 export function isResponseLike(value: unknown): value is Required<BodyEnvelope<unknown>> {
-  return (
-    hasBody(value) &&
-    typeof (value as { fromCache?: unknown }).fromCache === 'boolean' &&
-    typeof (value as { stale?: unknown }).stale === 'boolean'
-  );
+  return hasBody(value) && typeof (value as { fromCache?: unknown }).fromCache === 'boolean' && typeof (value as { stale?: unknown }).stale === 'boolean';
 }

@@ -104,7 +104,7 @@ export function createMockBackend(): MockBackend {
       if (found.length !== 1) {
         throw new Error(`expected one open request matching ${describeMatch(match)}, found ${found.length}; open requests: ${describeOpen()}`);
       }
-      return found[0]!;
+      return found[0];
     },
     expectNone(match) {
       const found = matching(match);

@@ -4,7 +4,7 @@ import type { ApiRequest, ResponseType } from '../core/request';
 
 function isTextContentType(contentType: string | undefined): boolean {
   if (!contentType) return false;
-  const mime = contentType.split(';', 1)[0]!.trim().toLowerCase();
+  const mime = contentType.split(';', 1)[0].trim().toLowerCase();
   return mime.startsWith('text/') || mime === 'application/xml' || mime.endsWith('+xml') || mime === 'application/javascript';
 }
 

@@ -73,7 +73,7 @@ describe('signals in a zoneless component', () => {
     ]);
     const fixture = TestBed.createComponent(TwoItems);
     await fixture.whenStable();
-    const [a, b] = Array.from(fixture.nativeElement.querySelectorAll('item-title')) as Element[];
+    const [a, b] = Array.from<Element>(fixture.nativeElement.querySelectorAll('item-title'));
     expect(a.textContent).toBe('one');
     expect(b.textContent).toBe('two');
     const rendersA = mutationCounter(a);

@@ -60,7 +60,7 @@ describe('auth layer', () => {
         const { handler, backend } = setup(rx, () => cold('-(r|)', { r }), { initial: null, refresh: () => of(NEW) });
         expectObservable(handler(get('/public'))).toBe('-(r|)', { r });
         flush();
-        expect(backend.seen[0]!.headers).toEqual({});
+        expect(backend.seen[0].headers).toEqual({});
       });
     });
 
@@ -80,7 +80,7 @@ describe('auth layer', () => {
         expectObservable(handler(get(url))).toBe('-#', undefined, rejection);
         expectSubscriptions(refresh.subscriptions).toBe([]);
         flush();
-        expect(backend.seen[0]!.headers).toEqual({});
+        expect(backend.seen[0].headers).toEqual({});
       });
     });
 
@@ -95,7 +95,7 @@ describe('auth layer', () => {
         const { handler, backend } = setup(rx, () => cold('-(r|)', { r }));
         handler(get(url)).subscribe();
         flush();
-        expect(bearerOf(backend.seen[0]!)).toBe('OPAQUE-1');
+        expect(bearerOf(backend.seen[0])).toBe('OPAQUE-1');
       });
     });
 
@@ -118,7 +118,7 @@ describe('auth layer', () => {
         const { handler, backend } = setup(rx, () => cold('-#', undefined, rejection), { refresh: () => of(NEW) });
         expectObservable(handler(login)).toBe('-#', undefined, rejection);
         flush();
-        expect(backend.seen[0]!.headers).toEqual({});
+        expect(backend.seen[0].headers).toEqual({});
       });
     });
 
@@ -128,7 +128,7 @@ describe('auth layer', () => {
         const { handler, backend } = setup(rx, () => cold('-(r|)', { r }));
         handler(get('/items', { headers: { Authorization: 'Basic dXNlcjpwYXNz' } })).subscribe();
         flush();
-        expect(backend.seen[0]!.headers['authorization']).toBe('Basic dXNlcjpwYXNz');
+        expect(backend.seen[0].headers['authorization']).toBe('Basic dXNlcjpwYXNz');
       });
     });
 
@@ -232,7 +232,7 @@ describe('auth layer', () => {
         expectObservable(handler(get('/a'))).toBe('--#', undefined, new AuthError(get('/a'), 'refresh-failed'));
         rx.schedule(() => session.setTokens({ accessToken: 'OPAQUE-B', refreshToken: 'REFRESH-B' }), 5);
         expectObservable(at(rx, 10, () => handler(get('/b')))).toBe('10ms ---(r|)', { r });
-        expectSubscriptions(subscriptionsOf[1]!.subscriptions).toBe('11ms ^!');
+        expectSubscriptions(subscriptionsOf[1].subscriptions).toBe('11ms ^!');
         flush();
         outcome = session.currentTokens();
       });

@@ -15,7 +15,15 @@ describe('TTL routes', () => {
   });
 
   it('resolves the request TTL, then the first matching route, then the default', () => {
-    const { ttlFor } = resolveCacheConfig({ ttl: { defaultMs: 1, routes: [{ pattern: '/a/*', ttlMs: 2 }, { pattern: /\/a\//, ttlMs: 3 }] } });
+    const { ttlFor } = resolveCacheConfig({
+      ttl: {
+        defaultMs: 1,
+        routes: [
+          { pattern: '/a/*', ttlMs: 2 },
+          { pattern: /\/a\//, ttlMs: 3 },
+        ],
+      },
+    });
     expect(ttlFor('https://x/a/1', 9)).toBe(9);
     expect(ttlFor('https://x/a/1', undefined)).toBe(2);
     expect(ttlFor('https://x/b', undefined)).toBe(1);

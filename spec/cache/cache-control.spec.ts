@@ -2,8 +2,22 @@ import { formatCacheControl, parseCacheControl, secondsArg } from '../../lib/cac
 
 describe('parseCacheControl', () => {
   it.each([
-    ['lower-cases names (§5.2)', 'Max-Age=60, NO-CACHE', [['max-age', '60'], ['no-cache', true]]],
-    ['keeps quoted commas inside one directive', 'no-cache="set-cookie, x-a", max-age=5', [['no-cache', 'set-cookie, x-a'], ['max-age', '5']]],
+    [
+      'lower-cases names (§5.2)',
+      'Max-Age=60, NO-CACHE',
+      [
+        ['max-age', '60'],
+        ['no-cache', true],
+      ],
+    ],
+    [
+      'keeps quoted commas inside one directive',
+      'no-cache="set-cookie, x-a", max-age=5',
+      [
+        ['no-cache', 'set-cookie, x-a'],
+        ['max-age', '5'],
+      ],
+    ],
     ['ignores empty members', ' , max-age=5,, ', [['max-age', '5']]],
     ['keeps identical repeats', 'max-age=5, max-age=5', [['max-age', '5']]],
     ['invalidates conflicting repeats to 0 (§4.2.1)', 'max-age=5, max-age=50', [['max-age', '0']]],

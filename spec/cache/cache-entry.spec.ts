@@ -41,7 +41,9 @@ describe('parseCacheEntry', () => {
 
 describe('storedHeaders (RFC 9111 §3.1)', () => {
   it('drops hop-by-hop fields and those named by Connection, keeps the rest, adds a missing Date', () => {
-    expect(storedHeaders({ connection: 'x-hop', 'x-hop': '1', 'keep-alive': 't', 'transfer-encoding': 'chunked', etag: '"1"' }, Date.UTC(2025, 0, 1, 0, 0, 0, 500))).toEqual({
+    expect(
+      storedHeaders({ connection: 'x-hop', 'x-hop': '1', 'keep-alive': 't', 'transfer-encoding': 'chunked', etag: '"1"' }, Date.UTC(2025, 0, 1, 0, 0, 0, 500)),
+    ).toEqual({
       etag: '"1"',
       date: 'Wed, 01 Jan 2025 00:00:00 GMT',
     });

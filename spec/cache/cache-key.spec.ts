@@ -24,12 +24,18 @@ describe('Vary (RFC 9111 §4.1)', () => {
     ['present only now', ['accept'], {}, { accept: 'a/b' }, false],
     ['whitespace-normalized', ['accept'], { accept: 'a/b, c/d' }, { accept: 'a/b ,c/d ' }, true],
     ['* never matches', ['*'], {}, {}, false],
-    ['rxsync\'s own token is not seen by the cache: absent matches absent', ['authorization'], {}, {}, true],
+    ["rxsync's own token is not seen by the cache: absent matches absent", ['authorization'], {}, {}, true],
     ['an app-set Authorization is honoured (issue #7)', ['authorization'], { authorization: 'Bearer alice' }, { authorization: 'Bearer bob' }, false],
     ['the same app-set Authorization matches', ['authorization'], { authorization: 'Bearer alice' }, { authorization: 'Bearer alice' }, true],
     ['an app-set Authorization does not match its absence', ['authorization'], {}, { authorization: 'Bearer x' }, false],
     ['app cookies are honoured', ['cookie'], { cookie: 's=alice' }, { cookie: 's=bob' }, false],
-    ['Accept-Language order and case are normalized (optional §4.1 normalization)', ['accept-language'], { 'accept-language': 'en-US, fr;q=0.5' }, { 'accept-language': 'fr;q=0.5,en-us' }, true],
+    [
+      'Accept-Language order and case are normalized (optional §4.1 normalization)',
+      ['accept-language'],
+      { 'accept-language': 'en-US, fr;q=0.5' },
+      { 'accept-language': 'fr;q=0.5,en-us' },
+      true,
+    ],
     ['Accept-Language still differs by language', ['accept-language'], { 'accept-language': 'en' }, { 'accept-language': 'de' }, false],
     ['Vary: constructor (an Object.prototype member) is a header like any other', ['constructor'], {}, {}, true],
     ['Vary: __proto__ compares the request field', ['__proto__'], JSON.parse('{"__proto__":"a"}') as Record<string, string>, {}, false],
@@ -40,8 +46,18 @@ describe('Vary (RFC 9111 §4.1)', () => {
   });
 
   it('never stores a credential, only its digest', () => {
-    const selected = selectVaryHeaders(['authorization', 'cookie', 'proxy-authorization', 'accept'], { authorization: 'Bearer t0ken', cookie: 's=1', 'proxy-authorization': 'p', accept: 'x' });
-    expect({ ...selected }).toEqual({ authorization: expect.stringMatching(/^h:[0-9a-f]{16}$/), cookie: expect.stringMatching(/^h:/), 'proxy-authorization': expect.stringMatching(/^h:/), accept: 'x' });
+    const selected = selectVaryHeaders(['authorization', 'cookie', 'proxy-authorization', 'accept'], {
+      authorization: 'Bearer t0ken',
+      cookie: 's=1',
+      'proxy-authorization': 'p',
+      accept: 'x',
+    });
+    expect({ ...selected }).toEqual({
+      authorization: expect.stringMatching(/^h:[0-9a-f]{16}$/),
+      cookie: expect.stringMatching(/^h:/),
+      'proxy-authorization': expect.stringMatching(/^h:/),
+      accept: 'x',
+    });
     expect(JSON.stringify(selected)).not.toContain('t0ken');
   });
 

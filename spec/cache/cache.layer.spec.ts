@@ -5,17 +5,7 @@ import type { ApiResponse } from '../../lib/core/response';
 import type { FetchPolicy } from '../../lib/cache/cache-config';
 import type { TestScheduler } from 'rxjs/testing';
 import { createTestScheduler } from '../helpers/marbles';
-import {
-  MINUTE,
-  SECOND,
-  URL_A,
-  createCacheHarness,
-  expectConditionallyCached,
-  expectFullyCached,
-  expectNotCached,
-  prime,
-  summary,
-} from './helpers';
+import { MINUTE, SECOND, URL_A, createCacheHarness, expectConditionallyCached, expectFullyCached, expectNotCached, prime, summary } from './helpers';
 
 const ok = (body: string, headers: Record<string, string> = {}): ApiResponse => ({ status: 200, headers, body, url: URL_A, fromCache: false, stale: false });
 const notModified: ApiResponse = { status: 304, headers: {}, body: '', url: URL_A, fromCache: false, stale: false };
@@ -167,7 +157,7 @@ describe('createCacheLayer', () => {
       });
     });
 
-    it('serves it stale after a 503 only within the server\'s stale-if-error (RFC 5861 §4), not for the client\'s maxStaleMs', () => {
+    it("serves it stale after a 503 only within the server's stale-if-error (RFC 5861 §4), not for the client's maxStaleMs", () => {
       const rx = createTestScheduler();
       rx.run(({ cold, expectObservable }) => {
         const down = new HttpError({ method: 'GET', url: URL_A }, 503, {}, 'down');
@@ -314,7 +304,15 @@ describe('createCacheLayer', () => {
     });
 
     it('takes the first matching route, then the default', () => {
-      const h = createCacheHarness({ ttl: { defaultMs: SECOND, routes: [{ pattern: '/items/*', ttlMs: MINUTE }, { pattern: /\/users\//, ttlMs: 2 * MINUTE }] } });
+      const h = createCacheHarness({
+        ttl: {
+          defaultMs: SECOND,
+          routes: [
+            { pattern: '/items/*', ttlMs: MINUTE },
+            { pattern: /\/users\//, ttlMs: 2 * MINUTE },
+          ],
+        },
+      });
       prime(h, URL_A, {});
       prime(h, 'https://api.example.com/users/7', {});
       prime(h, 'https://api.example.com/other', {});
@@ -337,16 +335,21 @@ describe('createCacheLayer', () => {
   describe('CacheControls', () => {
     it('invalidate() by path prefix, full URL, RegExp and predicate, at once in memory', () => {
       const h = createCacheHarness();
-      const urls = ['https://api.example.com/items/1', 'https://api.example.com/items/2', 'https://api.example.com/users/1', 'https://api.example.com/x?draft=1'];
+      const urls = [
+        'https://api.example.com/items/1',
+        'https://api.example.com/items/2',
+        'https://api.example.com/users/1',
+        'https://api.example.com/x?draft=1',
+      ];
       for (const url of urls) prime(h, url, { 'cache-control': 'max-age=60' });
       h.cache.invalidate('/items/');
-      expectNotCached(h, urls[0] as string);
-      expectNotCached(h, urls[1] as string);
-      expectFullyCached(h, urls[2] as string);
+      expectNotCached(h, urls[0]);
+      expectNotCached(h, urls[1]);
+      expectFullyCached(h, urls[2]);
       h.cache.invalidate(/users/);
       h.cache.invalidate((url) => url.includes('draft=1'));
-      expectNotCached(h, urls[2] as string);
-      expectNotCached(h, urls[3] as string);
+      expectNotCached(h, urls[2]);
+      expectNotCached(h, urls[3]);
     });
 
     it('clear() empties the cache and completes', async () => {

@@ -51,7 +51,9 @@ describe('analyzeResponse', () => {
   });
 
   it('reads the directives it decides with', () => {
-    expect(facts({ 'cache-control': 'Must-Revalidate, stale-while-revalidate=30, stale-if-error=60', etag: '"x"', vary: 'Accept, accept-language' })).toMatchObject({
+    expect(
+      facts({ 'cache-control': 'Must-Revalidate, stale-while-revalidate=30, stale-if-error=60', etag: '"x"', vary: 'Accept, accept-language' }),
+    ).toMatchObject({
       mustRevalidate: true,
       staleWhileRevalidateMs: 30 * S,
       staleIfErrorMs: 60 * S,

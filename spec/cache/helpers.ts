@@ -125,7 +125,13 @@ export function createCacheHarness(
     read(url, o = {}) {
       const req = buildRequest(url, o);
       const values: ApiResponse[] = [];
-      const result = { values, error: undefined as unknown, completed: false, completedSynchronously: false, subscription: undefined as unknown as Subscription };
+      const result = {
+        values,
+        error: undefined as unknown,
+        completed: false,
+        completedSynchronously: false,
+        subscription: undefined as unknown as Subscription,
+      };
       result.subscription = handler(req).subscribe({
         next: (v) => values.push(v),
         error: (e: unknown) => (result.error = e),
@@ -178,7 +184,7 @@ export function expectFullyCached(h: CacheHarness, url: string, options?: ReadOp
   expect(result.values).toHaveLength(1);
   expect(result.values[0]?.fromCache).toBe(true);
   expect(result.completed).toBe(true);
-  return result.values[0] as ApiResponse;
+  return result.values[0];
 }
 
 /**
@@ -197,7 +203,7 @@ export function expectConditionallyCached(
   expect(result.error).toBeUndefined();
   const sent = h.requests.slice(before);
   expect(sent).toHaveLength(1);
-  const request = sent[0] as ApiRequest;
+  const request = sent[0];
   expect(VALIDATORS.filter((name) => request.headers[name] !== undefined)).not.toEqual([]);
   expect(result.values.map((v) => [v.fromCache, v.body])).toEqual([[true, stored]]);
   return request;
@@ -212,7 +218,7 @@ export function expectNotCached(h: CacheHarness, url: string, options?: ReadOpti
   expect(result.error).toBeUndefined();
   const sent = h.requests.slice(before);
   expect(sent).toHaveLength(1);
-  const request = sent[0] as ApiRequest;
+  const request = sent[0];
   expect(VALIDATORS.filter((name) => request.headers[name] !== undefined)).toEqual([]);
   expect(result.values.map((v) => [v.fromCache, v.body])).toEqual([[false, body]]);
   return request;

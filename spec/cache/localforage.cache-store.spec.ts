@@ -34,7 +34,14 @@ function app(name: string, options: AppOptions = {}) {
   const backend: Handler = (req) => {
     sent.push(req);
     if (options.offline) return throwError(() => new NetworkError(req, 'not-sent', { detail: 'offline' }));
-    return of({ status: 200, headers: { 'cache-control': 'max-age=600', etag: '"v1"' }, body: { id: 1, name: 'from network' }, url: URL, fromCache: false, stale: false });
+    return of({
+      status: 200,
+      headers: { 'cache-control': 'max-age=600', etag: '"v1"' },
+      body: { id: 1, name: 'from network' },
+      url: URL,
+      fromCache: false,
+      stale: false,
+    });
   };
   const { layer, cache } = createCacheLayer({ store: options.store ?? 'localforage', name }, env, {
     partition: options.partition ?? (() => 'user-a'),

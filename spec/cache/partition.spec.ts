@@ -80,7 +80,9 @@ describe('user partitions', () => {
   it('does not file a response under the new user when the user changed while it was in flight', () => {
     const store = createMemoryCacheStore();
     const h = createCacheHarness({ store });
-    h.respond(timer(100, h.rx).pipe(map(() => ({ status: 200, headers: { 'cache-control': 'max-age=600' }, body: 'A', url: URL_A, fromCache: false, stale: false }))));
+    h.respond(
+      timer(100, h.rx).pipe(map(() => ({ status: 200, headers: { 'cache-control': 'max-age=600' }, body: 'A', url: URL_A, fromCache: false, stale: false }))),
+    );
     const result = h.read(URL_A);
     h.setPartition('user-b');
     h.advance(100);

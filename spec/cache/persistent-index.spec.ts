@@ -48,7 +48,19 @@ describe('the persistent index', () => {
     ['another version: unreadable', { v: 2, entries: [] }, undefined],
     ['not an object: unreadable', 'garbage', undefined],
     ['entries not a list: unreadable', { v: 1, entries: {} }, undefined],
-    ['malformed triples are skipped', { v: 1, entries: [['a', 1, 2], ['b', 'x', 2], [3, 1, 2], ['c', 1, Infinity]] }, [['a', { size: 1, expiresAt: 2 }]]],
+    [
+      'malformed triples are skipped',
+      {
+        v: 1,
+        entries: [
+          ['a', 1, 2],
+          ['b', 'x', 2],
+          [3, 1, 2],
+          ['c', 1, Infinity],
+        ],
+      },
+      [['a', { size: 1, expiresAt: 2 }]],
+    ],
   ])('parses a stored index: %s', (_rule, raw, expected) => {
     expect(parseStoredIndex(raw)).toEqual(expected);
   });

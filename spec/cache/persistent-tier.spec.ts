@@ -199,4 +199,3 @@ describe('the persistent tier', () => {
     expectNotCached(h, URL_A);
   });
 });
-

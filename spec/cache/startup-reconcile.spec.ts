@@ -9,7 +9,20 @@ import { URL_A, createCacheHarness, expectNotCached, prime } from './helpers';
 
 const KEY_A = cacheKey('u', 'GET', URL_A);
 const KEY_B = cacheKey('u', 'GET', `${URL_A}/b`);
-const entry = (key: string): CacheEntry => ({ v: 1, key, url: URL_A, method: 'GET', status: 200, headers: {}, body: 'A', storedAt: 0, requestTime: 0, responseTime: 0, varyHeaders: {}, size: 10 });
+const entry = (key: string): CacheEntry => ({
+  v: 1,
+  key,
+  url: URL_A,
+  method: 'GET',
+  status: 200,
+  headers: {},
+  body: 'A',
+  storedAt: 0,
+  requestTime: 0,
+  responseTime: 0,
+  varyHeaders: {},
+  size: 10,
+});
 
 function deps(store = createMemoryCacheStore()): ReconcileDeps & { reports: string[] } {
   const index = createPersistentIndex();
@@ -32,7 +45,15 @@ function deps(store = createMemoryCacheStore()): ReconcileDeps & { reports: stri
 describe('the startup reconcile', () => {
   it('keeps indexed entries, drops records without an entry, adopts valid unindexed entries, removes invalid ones', async () => {
     const store = createMemoryCacheStore();
-    await lastValueFrom(store.set(INDEX_KEY, { v: 1, entries: [[KEY_A, 10, 900], ['gone', 5, 900]] }));
+    await lastValueFrom(
+      store.set(INDEX_KEY, {
+        v: 1,
+        entries: [
+          [KEY_A, 10, 900],
+          ['gone', 5, 900],
+        ],
+      }),
+    );
     await lastValueFrom(store.set(KEY_A, entry(KEY_A)));
     await lastValueFrom(store.set(KEY_B, entry(KEY_B)));
     await lastValueFrom(store.set('junk', { v: 99 }));
@@ -77,7 +98,9 @@ describe('a cache store whose startup never answers (issue #10)', () => {
       flush();
       expect(rx.now()).toBe(2_000);
       expect(waiting.values.map((v) => v.body)).toEqual(['net']);
-      expect(h.events).toContainEqual(expect.objectContaining({ type: 'cache-error', detail: expect.stringContaining('did not finish starting within 2000 ms') }));
+      expect(h.events).toContainEqual(
+        expect.objectContaining({ type: 'cache-error', detail: expect.stringContaining('did not finish starting within 2000 ms') }),
+      );
       // Memory-only from now on: the answer is served from memory, and the stuck store is not asked again.
       const hit = h.read(URL_A);
       expect(hit.values.map((v) => [v.body, v.fromCache])).toEqual([['net', true]]);

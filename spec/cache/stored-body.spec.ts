@@ -55,7 +55,7 @@ describe('ownBody / servedBody (issue #7: bodies handed out are not the cache’
     expect(Object.isFrozen(body.a.b[0])).toBe(true);
     expect(() => {
       'use strict';
-      (body.a.b[0] as { c: number }).c = 2;
+      body.a.b[0].c = 2;
     }).toThrow(TypeError);
   });
 

@@ -33,7 +33,12 @@ function tiers(): { cache: TwoTierCache; finishRead: (e: CacheEntry | undefined)
     flush: () => of(undefined),
     active: true,
   };
-  const cache = createTwoTierCache({ memory: { maxEntries: 10, maxBytes: 1e6 }, persistent, env: createEnv({ scheduler: rx }).env, hydrate: (e) => hydrate(e, { ttlMode: 'fallback', maxStaleMs: 0 }) });
+  const cache = createTwoTierCache({
+    memory: { maxEntries: 10, maxBytes: 1e6 },
+    persistent,
+    env: createEnv({ scheduler: rx }).env,
+    hydrate: (e) => hydrate(e, { ttlMode: 'fallback', maxStaleMs: 0 }),
+  });
   return { cache, finishRead: (e) => (reads.next(e), reads.complete()) };
 }
 

@@ -70,12 +70,15 @@ describe('demo server: auth', () => {
   it.each([
     ['no token', async () => undefined],
     ['an expired token', async () => (await server.issueTokens({ expiresInSec: -10 })).accessToken],
-    ['a token signed by another server', async () => {
-      const other = await startDemoServer();
-      const { accessToken } = await other.issueTokens();
-      await other.close();
-      return accessToken;
-    }],
+    [
+      'a token signed by another server',
+      async () => {
+        const other = await startDemoServer();
+        const { accessToken } = await other.issueTokens();
+        await other.close();
+        return accessToken;
+      },
+    ],
     ['garbage', async () => 'not.a.jwt'],
   ])('answers 401 invalid_token to %s', async (_label, token) => {
     const t = await token();
@@ -91,7 +94,18 @@ describe('demo server: auth', () => {
     // the time the first request took.
     jest.useFakeTimers({
       now: Date.now(),
-      doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'],
+      doNotFake: [
+        'nextTick',
+        'setImmediate',
+        'clearImmediate',
+        'setTimeout',
+        'clearTimeout',
+        'setInterval',
+        'clearInterval',
+        'queueMicrotask',
+        'hrtime',
+        'performance',
+      ],
     });
     try {
       const { accessToken } = await server.issueTokens({ sub: 'tim', expiresInSec: 60 });
@@ -477,7 +491,7 @@ describe('demo server: graphql', () => {
     expect(res.headers.get('cache-control')).toBe('private, max-age=5');
     const etag = res.headers.get('etag') ?? '';
     expect(etag).toBeTruthy();
-    expect(((await res.json()) as any).data.item.id).toBe('1');
+    expect((await res.json()).data.item.id).toBe('1');
     const again = await fetch(url, { headers: { ...headers, 'if-none-match': etag } });
     expect(again.status).toBe(304);
     const mutation = await fetch(`${server.url}/graphql?query=${encodeURIComponent(RENAME)}`, { headers });
@@ -521,7 +535,7 @@ describe('demo server: graphql', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(res.headers.get('cache-control')).toBe('private, max-age=5');
-    expect(((await res.json()) as any).data.items).toHaveLength(3);
+    expect((await res.json()).data.items).toHaveLength(3);
 
     const wrong = await gql({ query: ME, extensions });
     expect(wrong.status).toBe(400);

@@ -51,7 +51,15 @@ describe('browser: persistent HTTP cache on IndexedDB (built bundle in headless 
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    await build({ entryPoints: [join(ROOT, 'lib/index.ts')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', outfile: BUNDLE, logLevel: 'warning' });
+    await build({
+      entryPoints: [join(ROOT, 'lib/index.ts')],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      outfile: BUNDLE,
+      logLevel: 'warning',
+    });
     const bundle = readFileSync(BUNDLE);
     const html = readFileSync(PAGE);
 

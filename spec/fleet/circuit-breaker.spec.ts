@@ -12,7 +12,13 @@ describe('circuit breaker decisions', () => {
     it.each<[string, BreakerState, number, string, BreakerState]>([
       ['closed sends', CLOSED, 0, 'send', CLOSED],
       ['open rejects before the probe is due', { kind: 'open', opens: 1, nextProbeAt: 5000 }, 4999, 'reject', { kind: 'open', opens: 1, nextProbeAt: 5000 }],
-      ['open lets one probe through when due, turning half-open', { kind: 'open', opens: 1, nextProbeAt: 5000 }, 5000, 'probe', { kind: 'half-open', opens: 1 }],
+      [
+        'open lets one probe through when due, turning half-open',
+        { kind: 'open', opens: 1, nextProbeAt: 5000 },
+        5000,
+        'probe',
+        { kind: 'half-open', opens: 1 },
+      ],
       ['half-open rejects everyone but the probe', { kind: 'half-open', opens: 1 }, 6000, 'reject', { kind: 'half-open', opens: 1 }],
     ])('%s', (_rule, state, now, verdict, after) => {
       const admission = admit(state, now);
@@ -29,14 +35,32 @@ describe('circuit breaker decisions', () => {
   describe('recordOutcome', () => {
     it.each<[string, BreakerState, 'success' | 'failure' | 'abandoned', boolean, BreakerState]>([
       ['a failure while closed counts', { kind: 'closed', failures: 3 }, 'failure', false, { kind: 'closed', failures: 4 }],
-      ['the threshold-th consecutive failure opens for openMs', { kind: 'closed', failures: 4 }, 'failure', false, { kind: 'open', opens: 1, nextProbeAt: 1000 + 5000 }],
+      [
+        'the threshold-th consecutive failure opens for openMs',
+        { kind: 'closed', failures: 4 },
+        'failure',
+        false,
+        { kind: 'open', opens: 1, nextProbeAt: 1000 + 5000 },
+      ],
       ['a success while closed resets the count', { kind: 'closed', failures: 4 }, 'success', false, CLOSED],
       ['an abandoned attempt while closed changes nothing', { kind: 'closed', failures: 4 }, 'abandoned', false, { kind: 'closed', failures: 4 }],
-      ['the probe\'s success closes', { kind: 'half-open', opens: 2 }, 'success', true, CLOSED],
-      ['the probe\'s failure opens again', { kind: 'half-open', opens: 1 }, 'failure', true, { kind: 'open', opens: 2, nextProbeAt: 1000 + 5000 }],
-      ['a cancelled probe frees the slot: the next attempt probes at once', { kind: 'half-open', opens: 1 }, 'abandoned', true, { kind: 'open', opens: 1, nextProbeAt: 1000 }],
-      ['a late answer to an attempt sent before the break changes nothing', { kind: 'open', opens: 1, nextProbeAt: 6000 }, 'success', false, { kind: 'open', opens: 1, nextProbeAt: 6000 }],
-      ['a late failure while half-open is not the probe\'s', { kind: 'half-open', opens: 1 }, 'failure', false, { kind: 'half-open', opens: 1 }],
+      ["the probe's success closes", { kind: 'half-open', opens: 2 }, 'success', true, CLOSED],
+      ["the probe's failure opens again", { kind: 'half-open', opens: 1 }, 'failure', true, { kind: 'open', opens: 2, nextProbeAt: 1000 + 5000 }],
+      [
+        'a cancelled probe frees the slot: the next attempt probes at once',
+        { kind: 'half-open', opens: 1 },
+        'abandoned',
+        true,
+        { kind: 'open', opens: 1, nextProbeAt: 1000 },
+      ],
+      [
+        'a late answer to an attempt sent before the break changes nothing',
+        { kind: 'open', opens: 1, nextProbeAt: 6000 },
+        'success',
+        false,
+        { kind: 'open', opens: 1, nextProbeAt: 6000 },
+      ],
+      ["a late failure while half-open is not the probe's", { kind: 'half-open', opens: 1 }, 'failure', false, { kind: 'half-open', opens: 1 }],
     ])('%s', (_rule, state, outcome, probe, expected) => {
       expect(recordOutcome(state, outcome, probe, 1000, EXACT, noRandom)).toEqual(expected);
     });

@@ -3,7 +3,13 @@ import { parseFleetSnapshot } from '../../lib/fleet/fleet-state-store';
 
 describe('resolveFleetConfig', () => {
   it('turns everything on by default', () => {
-    expect(resolveFleetConfig(undefined)).toEqual({ budget: DEFAULT_RETRY_BUDGET, breaker: DEFAULT_CIRCUIT_BREAKER, pushback: true, store: undefined, storeTimeoutMs: 500 });
+    expect(resolveFleetConfig(undefined)).toEqual({
+      budget: DEFAULT_RETRY_BUDGET,
+      breaker: DEFAULT_CIRCUIT_BREAKER,
+      pushback: true,
+      store: undefined,
+      storeTimeoutMs: 500,
+    });
   });
 
   it('a changed openMs keeps the break fixed unless maxOpenMs is given', () => {
@@ -36,8 +42,16 @@ describe('parseFleetSnapshot', () => {
     ['another version', { version: 2, origins: {} }, undefined],
     ['an array', [], undefined],
     ['a valid snapshot', { version: 1, origins: { 'https://a': origin } }, { version: 1, origins: { 'https://a': origin } }],
-    ['a half-open breaker (never stored) drops that origin', { version: 1, origins: { 'https://a': { ...origin, breaker: { kind: 'half-open', opens: 1 } } } }, { version: 1, origins: {} }],
-    ['a non-numeric field drops that origin', { version: 1, origins: { 'https://a': { ...origin, tokens: 'x' }, 'https://b': origin } }, { version: 1, origins: { 'https://b': origin } }],
+    [
+      'a half-open breaker (never stored) drops that origin',
+      { version: 1, origins: { 'https://a': { ...origin, breaker: { kind: 'half-open', opens: 1 } } } },
+      { version: 1, origins: {} },
+    ],
+    [
+      'a non-numeric field drops that origin',
+      { version: 1, origins: { 'https://a': { ...origin, tokens: 'x' }, 'https://b': origin } },
+      { version: 1, origins: { 'https://b': origin } },
+    ],
   ])('%s', (_case, value, expected) => {
     expect(parseFleetSnapshot(value)).toEqual(expected);
   });

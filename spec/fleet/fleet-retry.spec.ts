@@ -16,9 +16,21 @@ describe('limitRetry (fleet limits over the retry decision)', () => {
     ['budget left and no pause: unchanged', retry, failure, { retriesAllowed: true, pausedUntil: 0 }, retry],
     ['budget spent: stops with RetryBudgetExhaustedError', retry, failure, { retriesAllowed: false, pausedUntil: 0 }, 'budget'],
     ['budget spent, but the breaker refused the attempt (nothing was sent): still retried', retry, open, { retriesAllowed: false, pausedUntil: 0 }, retry],
-    ['paused past the backoff: waits for the pause', retry, failure, { retriesAllowed: true, pausedUntil: NOW + 5000 }, { kind: 'retry', delayMs: 5000, reason: 'HTTP 503, paused by Retry-After' }],
+    [
+      'paused past the backoff: waits for the pause',
+      retry,
+      failure,
+      { retriesAllowed: true, pausedUntil: NOW + 5000 },
+      { kind: 'retry', delayMs: 5000, reason: 'HTTP 503, paused by Retry-After' },
+    ],
     ['paused, but the backoff is longer: the backoff', retry, failure, { retriesAllowed: true, pausedUntil: NOW + 500 }, retry],
-    ['paused longer than maxRetryAfterMs: stops with the failure', retry, failure, { retriesAllowed: true, pausedUntil: NOW + 120_000 }, { kind: 'stop', error: failure }],
+    [
+      'paused longer than maxRetryAfterMs: stops with the failure',
+      retry,
+      failure,
+      { retriesAllowed: true, pausedUntil: NOW + 120_000 },
+      { kind: 'stop', error: failure },
+    ],
   ])('%s', (_rule, decision, error, limits, expected) => {
     const result = limitRetry(decision, error, get, ORIGIN, limits, NOW, 60_000);
     if (expected === 'budget') {
@@ -31,8 +43,12 @@ describe('limitRetry (fleet limits over the retry decision)', () => {
     }
   });
 
-  it('under jitter (spread) the pause is the earliest and the request\'s own backoff comes on top', () => {
-    expect(limitRetry(retry, failure, get, ORIGIN, { retriesAllowed: true, pausedUntil: NOW + 5000 }, NOW, 60_000, true)).toEqual({ kind: 'retry', delayMs: 6000, reason: 'HTTP 503, paused by Retry-After' });
+  it("under jitter (spread) the pause is the earliest and the request's own backoff comes on top", () => {
+    expect(limitRetry(retry, failure, get, ORIGIN, { retriesAllowed: true, pausedUntil: NOW + 5000 }, NOW, 60_000, true)).toEqual({
+      kind: 'retry',
+      delayMs: 6000,
+      reason: 'HTTP 503, paused by Retry-After',
+    });
   });
 
   it('keeps the cause of a network failure so the app can tell it from a 503', () => {

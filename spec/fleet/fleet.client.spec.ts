@@ -51,8 +51,15 @@ describe('fleet safety through createApiClient (virtual time)', () => {
     it('opens after consecutive failures, fails fast saying when the probe is due, lets exactly one probe through, closes on its success', () => {
       rx.run(({ cold, expectObservable }) => {
         // Down until 1000 ms, then answering after 10 ms.
-        const server = backend((req) => (rx.now() < 1000 ? cold<ApiResponse>('-#', undefined, httpError(503, null, {}, req)) : cold('----------(r|)', { r: ok })));
-        const { client, events } = clientFor(rx, server.handler, { budget: false, breaker: { failureThreshold: 3, openMs: 1000, jitter: 'none' } }, { maxAttempts: 1 });
+        const server = backend((req) =>
+          rx.now() < 1000 ? cold<ApiResponse>('-#', undefined, httpError(503, null, {}, req)) : cold('----------(r|)', { r: ok }),
+        );
+        const { client, events } = clientFor(
+          rx,
+          server.handler,
+          { budget: false, breaker: { failureThreshold: 3, openMs: 1000, jitter: 'none' } },
+          { maxAttempts: 1 },
+        );
 
         const failure = httpError(503, null, {}, requestOf('/a'));
         expectObservable(client.get('/a')).toBe('-#', undefined, failure);
@@ -60,7 +67,11 @@ describe('fleet safety through createApiClient (virtual time)', () => {
         expectObservable(client.get('/c')).toBe('-#', undefined, httpError(503, null, {}, requestOf('/c'))); // third failure at 1: open until 1001
         expectObservable(client.get('/d'), '500ms ^').toBe('500ms #', undefined, new CircuitOpenError(requestOf('/d'), API, 'open', 1001, 501));
         expectObservable(client.get('/probe'), '1001ms ^').toBe('1011ms (r|)', { r: ok.body });
-        expectObservable(client.get('/e'), '1005ms ^').toBe('1005ms #', undefined, new CircuitOpenError(requestOf('/e'), API, 'half-open', undefined, undefined));
+        expectObservable(client.get('/e'), '1005ms ^').toBe(
+          '1005ms #',
+          undefined,
+          new CircuitOpenError(requestOf('/e'), API, 'half-open', undefined, undefined),
+        );
         expectObservable(client.get('/f'), '1020ms ^').toBe('1030ms (r|)', { r: ok.body });
 
         rx.flush();
@@ -72,7 +83,12 @@ describe('fleet safety through createApiClient (virtual time)', () => {
     it('the retry layer waits for the probe instead of burning attempts, and the probe recovers the request', () => {
       rx.run(({ cold, expectObservable }) => {
         const server = backend((req) => (rx.now() < 1000 ? cold<ApiResponse>('-#', undefined, httpError(503, null, {}, req)) : cold('-(r|)', { r: ok })));
-        const { client } = clientFor(rx, server.handler, { budget: false, breaker: { failureThreshold: 2, openMs: 1000, jitter: 'none' } }, { jitter: 'none', baseDelayMs: 100 });
+        const { client } = clientFor(
+          rx,
+          server.handler,
+          { budget: false, breaker: { failureThreshold: 2, openMs: 1000, jitter: 'none' } },
+          { jitter: 'none', baseDelayMs: 100 },
+        );
         // attempt 1 fails at 1; waits 100; attempt 2 fails at 102 → open until 1102; waits 200;
         // attempt 3 at 302 is refused (probe in 800 ms), so it waits 800, not its 400 backoff;
         // attempt 4 at 1102 is the probe, answered at 1103.
@@ -85,8 +101,15 @@ describe('fleet safety through createApiClient (virtual time)', () => {
     it('a probe cancelled before its answer frees the probe slot at once (never stuck half-open)', () => {
       rx.run(({ cold, expectObservable }) => {
         let n = 0;
-        const server = backend((req) => (++n <= 2 ? cold<ApiResponse>('-#', undefined, httpError(503, null, {}, req)) : n === 3 ? cold('-----(r|)', { r: ok }) : cold('-(r|)', { r: ok })));
-        const { client, events } = clientFor(rx, server.handler, { budget: false, breaker: { failureThreshold: 2, openMs: 100, jitter: 'none' } }, { maxAttempts: 1 });
+        const server = backend((req) =>
+          ++n <= 2 ? cold<ApiResponse>('-#', undefined, httpError(503, null, {}, req)) : n === 3 ? cold('-----(r|)', { r: ok }) : cold('-(r|)', { r: ok }),
+        );
+        const { client, events } = clientFor(
+          rx,
+          server.handler,
+          { budget: false, breaker: { failureThreshold: 2, openMs: 100, jitter: 'none' } },
+          { maxAttempts: 1 },
+        );
         expectObservable(client.get('/a')).toBe('-#', undefined, httpError(503, null, {}, requestOf('/a')));
         expectObservable(client.get('/b')).toBe('-#', undefined, httpError(503, null, {}, requestOf('/b')));
         expectObservable(client.get('/probe'), '101ms ^!').toBe(''); // unsubscribed at 102, before its answer at 106
@@ -101,7 +124,12 @@ describe('fleet safety through createApiClient (virtual time)', () => {
         let n = 0;
         const server = backend((req) => cold<ApiResponse>('-#', undefined, httpError(++n % 2 === 0 ? 404 : 503, null, {}, req)));
         const { client, events } = clientFor(rx, server.handler, { budget: false, breaker: { failureThreshold: 2, jitter: 'none' } }, { maxAttempts: 1 });
-        for (let i = 0; i < 6; i++) expectObservable(client.get(`/x${i}`), `${i * 10}ms ^`).toBe(`${i * 10 + 1}ms #`, undefined, httpError(i % 2 === 1 ? 404 : 503, null, {}, requestOf(`/x${i}`)));
+        for (let i = 0; i < 6; i++)
+          expectObservable(client.get(`/x${i}`), `${i * 10}ms ^`).toBe(
+            `${i * 10 + 1}ms #`,
+            undefined,
+            httpError(i % 2 === 1 ? 404 : 503, null, {}, requestOf(`/x${i}`)),
+          );
         rx.flush();
         expect(fleetEvents(events)).toEqual([]);
       });
@@ -113,7 +141,12 @@ describe('fleet safety through createApiClient (virtual time)', () => {
       rx.run(({ cold, expectObservable }) => {
         let failing = true;
         const server = backend((req) => (failing ? cold<ApiResponse>('-#', undefined, httpError(503, null, {}, req)) : cold('-(r|)', { r: ok })));
-        const { client, events } = clientFor(rx, server.handler, { breaker: false, budget: { maxTokens: 4, tokenRatio: 0.5 } }, { jitter: 'none', baseDelayMs: 100 });
+        const { client, events } = clientFor(
+          rx,
+          server.handler,
+          { breaker: false, budget: { maxTokens: 4, tokenRatio: 0.5 } },
+          { jitter: 'none', baseDelayMs: 100 },
+        );
 
         // /a: fails (4 → 3 tokens, retry allowed), waits 100, fails again (3 → 2: spent).
         const spentA = new RetryBudgetExhaustedError(requestOf('/a'), API, httpError(503, null, {}, requestOf('/a')));
@@ -133,11 +166,12 @@ describe('fleet safety through createApiClient (virtual time)', () => {
       });
     });
 
-    it('starts over full when the breaker\'s probe proves the origin is back (the outage had drained it)', () => {
+    it("starts over full when the breaker's probe proves the origin is back (the outage had drained it)", () => {
       rx.run(({ cold, expectObservable }) => {
         const server = backend((req) => (rx.now() < 1000 ? cold<ApiResponse>('-#', undefined, httpError(503, null, {}, req)) : cold('-(r|)', { r: ok })));
         const { client, events } = clientFor(rx, server.handler, { breaker: { failureThreshold: 6, openMs: 1000, jitter: 'none' } }, { maxAttempts: 1 });
-        for (let i = 0; i < 6; i++) expectObservable(client.get(`/x${i}`), `${i * 10}ms ^`).toBe(`${i * 10 + 1}ms #`, undefined, httpError(503, null, {}, requestOf(`/x${i}`)));
+        for (let i = 0; i < 6; i++)
+          expectObservable(client.get(`/x${i}`), `${i * 10}ms ^`).toBe(`${i * 10 + 1}ms #`, undefined, httpError(503, null, {}, requestOf(`/x${i}`)));
         expectObservable(client.get('/probe'), '1051ms ^').toBe('1052ms (r|)', { r: ok.body });
         rx.flush();
         expect(fleetEvents(events)).toEqual(['41 budget spent (5)', '51 open probe@1051', '1051 half-open', '1052 closed', '1052 budget refilled (10)']);
@@ -173,10 +207,9 @@ describe('fleet safety through createApiClient (virtual time)', () => {
         rx.flush();
         expect(server.seen.map((r) => r.url.slice(API.length))).toEqual(['/a', '/b', '/a', '/b']);
         expect(fleetEvents(events)).toEqual(['1 pushback 429 until 5001'.replace('429', '503')]);
-        expect(events.filter((e) => e.type === 'retry-scheduled').map((e) => e.type === 'retry-scheduled' && `${e.url.slice(API.length)} ${e.delayMs} ${e.reason}`)).toEqual([
-          '/a 5000 HTTP 503, Retry-After',
-          '/b 4900 HTTP 503, paused by Retry-After',
-        ]);
+        expect(
+          events.filter((e) => e.type === 'retry-scheduled').map((e) => e.type === 'retry-scheduled' && `${e.url.slice(API.length)} ${e.delayMs} ${e.reason}`),
+        ).toEqual(['/a 5000 HTTP 503, Retry-After', '/b 4900 HTTP 503, paused by Retry-After']);
       });
     });
 
@@ -213,7 +246,7 @@ describe('fleet safety through createApiClient (virtual time)', () => {
       rx.run(({ cold, expectObservable }) => {
         const server = backend((req) => cold<ApiResponse>('-#', undefined, httpError(503, null, {}, req)));
         const { client } = clientFor(rx, server.handler, { budget: false, breaker: { failureThreshold: 1, openMs: 1000, jitter: 'none' } }, { maxAttempts: 1 });
-        expectObservable(client.fleet.available$(API)).toBe('tf 999ms t', { t: true, f: false }) // open at 1, probe due at 1001;
+        expectObservable(client.fleet.available$(API)).toBe('tf 999ms t', { t: true, f: false }); // open at 1, probe due at 1001;
         client.get('/a').subscribe({ error: () => undefined });
       });
     });
@@ -250,7 +283,14 @@ describe('fleet state across restarts', () => {
     const rx = createTestScheduler();
     const store = memoryFleetStore();
     const server = backend((req) => rx.createColdObservable<ApiResponse>('-#', undefined, httpError(503, null, {}, req)));
-    const client = createApiClient({ baseUrl: API, scheduler: rx, transport: server.handler, cache: false, retry: { maxAttempts: 1 }, fleet: { store, breaker: { failureThreshold: 1, jitter: 'none' } } });
+    const client = createApiClient({
+      baseUrl: API,
+      scheduler: rx,
+      transport: server.handler,
+      cache: false,
+      retry: { maxAttempts: 1 },
+      fleet: { store, breaker: { failureThreshold: 1, jitter: 'none' } },
+    });
     await flushPromises();
     client.get('/a').subscribe({ error: () => undefined });
     rx.flush();
@@ -280,7 +320,13 @@ describe('fleet state across restarts', () => {
   it('a garbled stored value starts fresh', async () => {
     const rx = createTestScheduler();
     const server = backend(() => rx.createColdObservable('-(r|)', { r: ok }));
-    const client = createApiClient({ baseUrl: API, scheduler: rx, transport: server.handler, cache: false, fleet: { store: { load: async () => ({ version: 1, origins: { [API]: { tokens: 'x' } } }), save: async () => undefined } } });
+    const client = createApiClient({
+      baseUrl: API,
+      scheduler: rx,
+      transport: server.handler,
+      cache: false,
+      fleet: { store: { load: async () => ({ version: 1, origins: { [API]: { tokens: 'x' } } }), save: async () => undefined } },
+    });
     await flushPromises();
     const got: unknown[] = [];
     client.get('/a').subscribe((v) => got.push(v));

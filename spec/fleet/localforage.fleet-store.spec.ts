@@ -16,14 +16,28 @@ describe('localforageFleetStore', () => {
       sent++;
       return rx.createColdObservable<never>('-#', undefined, httpError(503));
     };
-    const first = createApiClient({ baseUrl: API, scheduler: rx, transport: failing, cache: false, retry: { maxAttempts: 1 }, fleet: { store: localforageFleetStore({ instance: localforage.createInstance({ name }) }), breaker: { failureThreshold: 1 } } });
+    const first = createApiClient({
+      baseUrl: API,
+      scheduler: rx,
+      transport: failing,
+      cache: false,
+      retry: { maxAttempts: 1 },
+      fleet: { store: localforageFleetStore({ instance: localforage.createInstance({ name }) }), breaker: { failureThreshold: 1 } },
+    });
     await flushPromises();
     first.get('/a').subscribe({ error: () => undefined });
     rx.flush();
     await flushPromises();
     expect(sent).toBe(1);
 
-    const restarted = createApiClient({ baseUrl: API, scheduler: rx, transport: failing, cache: false, retry: { maxAttempts: 1 }, fleet: { store: localforageFleetStore({ instance: localforage.createInstance({ name }) }) } });
+    const restarted = createApiClient({
+      baseUrl: API,
+      scheduler: rx,
+      transport: failing,
+      cache: false,
+      retry: { maxAttempts: 1 },
+      fleet: { store: localforageFleetStore({ instance: localforage.createInstance({ name }) }) },
+    });
     const errors: unknown[] = [];
     restarted.get('/a').subscribe({ error: (e: unknown) => errors.push(e) });
     await flushPromises();
@@ -36,7 +50,13 @@ describe('localforageFleetStore', () => {
     const instance = localforage.createInstance({ name: 'rxsync-fleet-spec-foreign' });
     await instance.setItem('rxsync:fleet', 'not a snapshot');
     const rx = createTestScheduler();
-    const client = createApiClient({ baseUrl: API, scheduler: rx, transport: () => rx.createColdObservable<never>('-#', undefined, httpError(503)), cache: false, fleet: { store: localforageFleetStore({ instance }) } });
+    const client = createApiClient({
+      baseUrl: API,
+      scheduler: rx,
+      transport: () => rx.createColdObservable<never>('-#', undefined, httpError(503)),
+      cache: false,
+      fleet: { store: localforageFleetStore({ instance }) },
+    });
     await flushPromises();
     expect(client.fleet.state(API)).toMatchObject({ circuit: 'closed', tokens: 10 });
   });

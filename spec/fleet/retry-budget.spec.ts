@@ -39,7 +39,7 @@ describe('retry budget (gRFC A6 token bucket)', () => {
     ['45 % failures keeps retrying with the default ratio 1', DEFAULT_RETRY_BUDGET, 0.45, true],
     ['60 % failures (a brownout) throttles with the default ratio 1', DEFAULT_RETRY_BUDGET, 0.6, false],
     ['40 % failures throttles with ratio 0.5', { maxTokens: 10, tokenRatio: 0.5 }, 0.4, false],
-    ['15 % failures throttles with A6\'s example ratio 0.1', A6_EXAMPLE, 0.15, false],
+    ["15 % failures throttles with A6's example ratio 0.1", A6_EXAMPLE, 0.15, false],
   ] as const)('%s', (_case, config, failureRate, expected) => {
     // A deterministic interleaving of the failure rate over 1000 attempts.
     let tokens = config.maxTokens;

@@ -21,7 +21,9 @@ function fakeRequest(answer: (spec: GraphQLRequestSpec) => Observable<ApiRespons
     defer(() => {
       sent.push(spec);
       const answered = answer(spec);
-      return (answered && typeof (answered as Observable<unknown>).subscribe === 'function' ? answered : of(okResponse(answered))) as Observable<ApiResponse<T>>;
+      return (answered && typeof (answered as Observable<unknown>).subscribe === 'function' ? answered : of(okResponse(answered))) as Observable<
+        ApiResponse<T>
+      >;
     });
   return { request, sent };
 }
@@ -67,7 +69,11 @@ describe('createGraphQLClient: requests', () => {
     const gql = createGraphQLClient(request, { path: '/api/graphql' });
     values(gql(ITEM, { b: 2, a: { d: 1, c: 0 } }, { method: 'GET' }));
     values(gql('{ me { id } }', undefined, { method: 'GET' }));
-    expect(sent[0]).toMatchObject({ method: 'GET', url: '/api/graphql', params: { query: ITEM, operationName: 'Item', variables: '{"a":{"c":0,"d":1},"b":2}' } });
+    expect(sent[0]).toMatchObject({
+      method: 'GET',
+      url: '/api/graphql',
+      params: { query: ITEM, operationName: 'Item', variables: '{"a":{"c":0,"d":1},"b":2}' },
+    });
     expect(sent[0]?.body).toBeUndefined();
     expect(sent[1]?.params).toEqual({ query: '{ me { id } }', operationName: undefined, variables: undefined, extensions: undefined });
   });
@@ -156,7 +162,9 @@ describe('createGraphQLClient: automatic persisted queries', () => {
   it('with method POST sends the hash-only request as POST', () => {
     const { request, sent } = fakeRequest(apqAnswer(new Set(['h'])));
     values(createGraphQLClient(request, { persistedQueries: { hash: () => of('h') } })(ITEM, undefined, { method: 'POST' }));
-    expect(sent).toEqual([expect.objectContaining({ method: 'POST', body: { operationName: 'Item', extensions: { persistedQuery: { version: 1, sha256Hash: 'h' } } } })]);
+    expect(sent).toEqual([
+      expect.objectContaining({ method: 'POST', body: { operationName: 'Item', extensions: { persistedQuery: { version: 1, sha256Hash: 'h' } } } }),
+    ]);
   });
 
   it('stops hashing for good when the server does not support APQ', () => {

@@ -133,11 +133,15 @@ it('works in its production position, between auth and retry (chain built by han
   const pair = await server.issueTokens();
   const { env } = createEnv();
   const refresh = (refreshToken: string) =>
-    fetch(`${server.url}/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken }) }).then((res) => res.json());
+    fetch(`${server.url}/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken }) }).then(
+      (res) => res.json(),
+    );
   const auth = createAuth({ tokens: memoryTokenStore({ accessToken: 'revoked-token', refreshToken: pair.refreshToken }), refresh }, env, server.url);
   const send = chain([auth.layer, graphqlErrorsLayer(), retryLayer({ baseDelayMs: 10 }, env)], fetchTransport(env));
   const request: GraphQLRequestFn = <T>(spec: GraphQLRequestSpec) =>
-    send(createRequest({ method: spec.method, url: resolveUrl(server.url, spec.url, spec.params), body: spec.body, context: spec.context })) as Observable<ApiResponse<T>>;
+    send(createRequest({ method: spec.method, url: resolveUrl(server.url, spec.url, spec.params), body: spec.body, context: spec.context })) as Observable<
+      ApiResponse<T>
+    >;
   const gql = createGraphQLClient(request, { persistedQueries: true });
 
   await expect(firstValueFrom(gql(ME))).resolves.toEqual({ me: { __typename: 'User', id: 'demo-user', name: 'demo-user' } });

@@ -37,7 +37,10 @@ describe('parseEntityRef', () => {
   it.each([
     ['Item:3', { typename: 'Item', id: '3' }],
     ['Event:2024:01', { typename: 'Event', id: '2024:01' }],
-    [{ __typename: 'User', id: 42 }, { typename: 'User', id: 42 }],
+    [
+      { __typename: 'User', id: 42 },
+      { typename: 'User', id: 42 },
+    ],
   ] as const)('reads %p', (ref, expected) => {
     expect(parseEntityRef(ref)).toEqual(expected);
   });

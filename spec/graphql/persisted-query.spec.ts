@@ -25,7 +25,7 @@ describe('sha256Hex', () => {
     (process as { getBuiltinModule?: unknown }).getBuiltinModule = undefined;
     const digest = jest.spyOn(globalThis.crypto.subtle, 'digest');
     try {
-      const fresh = (await import('../../lib/graphql/persisted-query')) as typeof import('../../lib/graphql/persisted-query');
+      const fresh = await import('../../lib/graphql/persisted-query');
       await expect(firstValueFrom(fresh.sha256Hex('abc'))).resolves.toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
       expect(digest).toHaveBeenCalledTimes(1);
     } finally {
@@ -85,11 +85,27 @@ describe('memoizeHash', () => {
 
 describe('persistedQueryFailure', () => {
   it.each([
-    ['code PERSISTED_QUERY_NOT_FOUND asks to register', new GraphQLError(req, [{ message: 'x', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }], undefined), 'register'],
-    ['the message PersistedQueryNotFound (older servers) asks to register', new GraphQLError(req, [{ message: 'PersistedQueryNotFound' }], undefined), 'register'],
-    ['PERSISTED_QUERY_NOT_SUPPORTED disables APQ', new GraphQLError(req, [{ message: 'PersistedQueryNotSupported', extensions: { code: 'PERSISTED_QUERY_NOT_SUPPORTED' } }], undefined), 'disable'],
+    [
+      'code PERSISTED_QUERY_NOT_FOUND asks to register',
+      new GraphQLError(req, [{ message: 'x', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }], undefined),
+      'register',
+    ],
+    [
+      'the message PersistedQueryNotFound (older servers) asks to register',
+      new GraphQLError(req, [{ message: 'PersistedQueryNotFound' }], undefined),
+      'register',
+    ],
+    [
+      'PERSISTED_QUERY_NOT_SUPPORTED disables APQ',
+      new GraphQLError(req, [{ message: 'PersistedQueryNotSupported', extensions: { code: 'PERSISTED_QUERY_NOT_SUPPORTED' } }], undefined),
+      'disable',
+    ],
     ['a 400/404 HttpError whose body says not found asks to register', httpError(404, { errors: [{ message: 'PersistedQueryNotFound' }] }), 'register'],
-    ['other GraphQL errors are not APQ failures', new GraphQLError(req, [{ message: 'unauthenticated', extensions: { code: 'UNAUTHENTICATED' } }], null), undefined],
+    [
+      'other GraphQL errors are not APQ failures',
+      new GraphQLError(req, [{ message: 'unauthenticated', extensions: { code: 'UNAUTHENTICATED' } }], null),
+      undefined,
+    ],
     ['a 5xx is never read as an APQ answer (retry and the cache deal with it)', httpError(503, { errors: [{ message: 'PersistedQueryNotFound' }] }), undefined],
     ['a plain error is not an APQ failure', new Error('PersistedQueryNotFound'), undefined],
   ])('%s', (_rule, error, expected) => {

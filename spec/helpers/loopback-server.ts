@@ -9,9 +9,7 @@ export interface LoopbackServer {
 }
 
 /** A node:http server on 127.0.0.1 with an ephemeral port; `close` also ends hung connections. */
-export async function startLoopbackServer(
-  handler: (req: IncomingMessage, res: ServerResponse, body: string) => void,
-): Promise<LoopbackServer> {
+export async function startLoopbackServer(handler: (req: IncomingMessage, res: ServerResponse, body: string) => void): Promise<LoopbackServer> {
   const requests: LoopbackServer['requests'] = [];
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
@@ -41,7 +39,9 @@ export async function startLoopbackServer(
 }
 
 /** Resolves with the rejection or the completion of an Observable, as a plain value. */
-export function settle<T>(source: { subscribe(o: { next(v: T): void; error(e: unknown): void; complete(): void }): unknown }): Promise<{ values: T[]; error?: unknown }> {
+export function settle<T>(source: {
+  subscribe(o: { next(v: T): void; error(e: unknown): void; complete(): void }): unknown;
+}): Promise<{ values: T[]; error?: unknown }> {
   return new Promise((resolve) => {
     const values: T[] = [];
     source.subscribe({

@@ -25,13 +25,27 @@ describe('an account switch while a GET waits on the persistent cache', () => {
         return of(okResponse(`inbox of ${sent[sent.length - 1]}`, { 'cache-control': 'private, max-age=1', etag: '"1"' }, 200, req.url));
       };
       // Ada's stale entry on disk, from an earlier run.
-      const earlier = createApiClient({ baseUrl: API, scheduler: rx, transport, retry: false, cache: { store: spy.store }, auth: { tokens: memoryTokenStore(ada) } });
+      const earlier = createApiClient({
+        baseUrl: API,
+        scheduler: rx,
+        transport,
+        retry: false,
+        cache: { store: spy.store },
+        auth: { tokens: memoryTokenStore(ada) },
+      });
       earlier.get('/inbox').subscribe();
       flush();
       sent.length = 0;
       spy.delayGets(5, rx);
 
-      const client = createApiClient({ baseUrl: API, scheduler: rx, transport, retry: false, cache: { store: spy.store }, auth: { tokens: memoryTokenStore(ada) } });
+      const client = createApiClient({
+        baseUrl: API,
+        scheduler: rx,
+        transport,
+        retry: false,
+        cache: { store: spy.store },
+        auth: { tokens: memoryTokenStore(ada) },
+      });
       const start = rx.now();
       rx.schedule(() => client.auth?.setTokens(bob), 2);
       expectObservable(client.get('/inbox').pipe(map((b) => `${String(b)} @${rx.now() - start}`))).toBe(
@@ -56,7 +70,14 @@ describe('a 304 after logout', () => {
         if (call === 1) return of(okResponse('ada private', { 'cache-control': 'private, max-age=1', etag: '"1"' }, 200, req.url));
         return cold<ApiResponse>('----#', undefined, httpError(304, null, { etag: '"1"', 'cache-control': 'private, max-age=600' }, req));
       };
-      const client = createApiClient({ baseUrl: API, scheduler: rx, transport, retry: false, cache: { store }, auth: { tokens: memoryTokenStore(token('ada')) } });
+      const client = createApiClient({
+        baseUrl: API,
+        scheduler: rx,
+        transport,
+        retry: false,
+        cache: { store },
+        auth: { tokens: memoryTokenStore(token('ada')) },
+      });
       client.get('/me').subscribe();
       flush();
       rx.schedule(() => client.get('/me').subscribe({ error: () => undefined }), 2000);
@@ -94,7 +115,7 @@ describe('bodies handed to subscribers are not the cache’s own', () => {
       flush();
       for (const body of received) {
         expect(() => {
-          (body.items[0] as { name: string }).name = 'changed';
+          body.items[0].name = 'changed';
         }).toThrow(TypeError);
         expect(() => body.items.push({ name: 'more' })).toThrow(TypeError);
       }
@@ -117,7 +138,8 @@ describe('deeply nested JSON and unmeasurable bodies', () => {
     const rx = createTestScheduler();
     rx.run(({ flush }) => {
       let call = 0;
-      const transport = (req: ApiRequest) => of(okResponse(nest(20_000), { 'cache-control': `max-age=1, stale-while-revalidate=60`, 'x-call': String(++call) }, 200, req.url));
+      const transport = (req: ApiRequest) =>
+        of(okResponse(nest(20_000), { 'cache-control': `max-age=1, stale-while-revalidate=60`, 'x-call': String(++call) }, 200, req.url));
       const client = createApiClient({ baseUrl: API, scheduler: rx, transport, retry: false });
       const outcomes: string[] = [];
       const read = (): void => void client.get('/deep').subscribe({ next: () => outcomes.push('value'), error: (e: unknown) => outcomes.push(String(e)) });
@@ -153,12 +175,24 @@ describe('a stale fallback is never a silent success (issue #7 decision)', () =>
     rx.run(({ flush }) => {
       let call = 0;
       const transport = (req: ApiRequest): Observable<ApiResponse> =>
-        ++call === 1 ? of(okResponse('old', { 'last-modified': 'Mon, 01 Jan 2024 00:00:00 GMT' }, 200, req.url)) : timer(1, rx).pipe(map(() => { throw httpError(503, null, {}, req); }));
+        ++call === 1
+          ? of(okResponse('old', { 'last-modified': 'Mon, 01 Jan 2024 00:00:00 GMT' }, 200, req.url))
+          : timer(1, rx).pipe(
+              map(() => {
+                throw httpError(503, null, {}, req);
+              }),
+            );
       const client = createApiClient({ baseUrl: API, scheduler: rx, transport, retry: { maxAttempts: 4, baseDelayMs: 10, jitter: 'none' } as never });
       client.get('/news').subscribe();
       flush();
       const outcome: string[] = [];
-      rx.schedule(() => client.get('/news').subscribe({ next: (b) => outcome.push(`value ${String(b)}`), error: (e: { status?: number }) => outcome.push(`error ${e.status}`) }), 3 * 24 * 3600 * 1000);
+      rx.schedule(
+        () =>
+          client
+            .get('/news')
+            .subscribe({ next: (b) => outcome.push(`value ${String(b)}`), error: (e: { status?: number }) => outcome.push(`error ${e.status}`) }),
+        3 * 24 * 3600 * 1000,
+      );
       flush();
       expect(outcome).toEqual(['error 503']);
     });

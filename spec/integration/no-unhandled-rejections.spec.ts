@@ -8,7 +8,12 @@ import { spawnSync } from 'node:child_process';
 const failure = (p: Promise<unknown>) =>
   p.then(
     () => ({ name: 'ok' }),
-    (e: unknown) => ({ name: e instanceof Error ? e.name : typeof e, isApiError: isApiError(e), kind: isApiError(e) ? e.kind : undefined, url: isApiError(e) ? e.request.url : undefined }),
+    (e: unknown) => ({
+      name: e instanceof Error ? e.name : typeof e,
+      isApiError: isApiError(e),
+      kind: isApiError(e) ? e.kind : undefined,
+      url: isApiError(e) ? e.request.url : undefined,
+    }),
   );
 const afterTicks = () => new Promise((resolve) => setTimeout(resolve, 30));
 
@@ -21,7 +26,16 @@ describe('no unhandled rejection on any failure path (real fetch, real server)',
   });
   afterAll(() => server.close());
   beforeEach(async () => {
-    server.setFaults({ errorRate: 0, resetRate: 0, hangRate: 0, truncateRate: 0, captivePortalRate: 0, refreshFails: false, refreshGarbage: false, outage: false });
+    server.setFaults({
+      errorRate: 0,
+      resetRate: 0,
+      hangRate: 0,
+      truncateRate: 0,
+      captivePortalRate: 0,
+      refreshFails: false,
+      refreshGarbage: false,
+      outage: false,
+    });
     client = createApiClient({
       baseUrl: server.url,
       timeoutMs: 200,
@@ -65,7 +79,12 @@ describe('no unhandled rejection on any failure path (real fetch, real server)',
     await afterTicks();
     s.unsubscribe();
     server.setFaults({ hangRate: 0, errorRate: 1 });
-    await firstValueFrom(client.get('/items/4').pipe(take(1), catchError(() => of(null))));
+    await firstValueFrom(
+      client.get('/items/4').pipe(
+        take(1),
+        catchError(() => of(null)),
+      ),
+    );
     await lastValueFrom(timer(50));
   });
 

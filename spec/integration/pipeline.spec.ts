@@ -22,8 +22,15 @@ describe('the whole pipeline in virtual time (createApiClient + TestScheduler + 
     rx.run(({ cold, expectObservable, expectSubscriptions }) => {
       const fresh = valid('ada', 2);
       const refresh$ = cold('--(t|)', { t: fresh });
-      const server = backend((req) => (bearer(req) === fresh.accessToken ? cold('-(r|)', { r: okResponse(req.url) }) : cold('-#', undefined, unauthorized(req))));
-      const client = createApiClient({ baseUrl: API, scheduler: rx, transport: server.handler, auth: { tokens: memoryTokenStore(expired()), refresh: () => refresh$ } });
+      const server = backend((req) =>
+        bearer(req) === fresh.accessToken ? cold('-(r|)', { r: okResponse(req.url) }) : cold('-#', undefined, unauthorized(req)),
+      );
+      const client = createApiClient({
+        baseUrl: API,
+        scheduler: rx,
+        transport: server.handler,
+        auth: { tokens: memoryTokenStore(expired()), refresh: () => refresh$ },
+      });
 
       const all = merge(...Array.from({ length: 50 }, (_, i) => client.get<string>(`/items/${i}`)));
       expectObservable(all.pipe(map(() => 'x'))).toBe(`---(${'x'.repeat(50)}|)`);
@@ -96,8 +103,15 @@ describe('the whole pipeline in virtual time (createApiClient + TestScheduler + 
         cold('-(r|)', { r: okResponse('done') }),
       ];
       let n = 0;
-      const server = backend(() => answers[n++]!);
-      const client = createApiClient({ baseUrl: API, scheduler: rx, transport: server.handler, cache: false, retry: { jitter: 'none' }, auth: { tokens: memoryTokenStore({ accessToken: 'opaque-1', refreshToken: 'rt' }), refresh: () => refresh$ } });
+      const server = backend(() => answers[n++]);
+      const client = createApiClient({
+        baseUrl: API,
+        scheduler: rx,
+        transport: server.handler,
+        cache: false,
+        retry: { jitter: 'none' },
+        auth: { tokens: memoryTokenStore({ accessToken: 'opaque-1', refreshToken: 'rt' }), refresh: () => refresh$ },
+      });
       // 503 at 1 → wait 1 s → 401 at 1002 → refresh 1002–1003 → 503 at 1004 → wait 1 s (fresh budget) → 200 at 2005
       expectObservable(client.get('/items')).toBe('2005ms (d|)', { d: 'done' });
       expectSubscriptions(refresh$.subscriptions).toBe('1002ms ^!');
@@ -125,7 +139,13 @@ describe('the whole pipeline in virtual time (createApiClient + TestScheduler + 
   it("never serves one user's cached data to the next user after an account switch", () => {
     const rx = createTestScheduler();
     rx.run(({ cold, expectObservable }) => {
-      const server = backend((req) => cold('-(r|)', { r: okResponse(`inbox of ${bearer(req)?.length ? JSON.parse(Buffer.from(bearer(req)!.split('.')[1]!, 'base64url').toString()).sub : '?'}`, { 'cache-control': 'private, max-age=600' }) }));
+      const server = backend((req) =>
+        cold('-(r|)', {
+          r: okResponse(`inbox of ${bearer(req)?.length ? JSON.parse(Buffer.from(bearer(req)!.split('.')[1], 'base64url').toString()).sub : '?'}`, {
+            'cache-control': 'private, max-age=600',
+          }),
+        }),
+      );
       const client = createApiClient({ baseUrl: API, scheduler: rx, transport: server.handler, auth: { tokens: memoryTokenStore(valid('ada')) } });
       expectObservable(client.get('/inbox')).toBe('-(v|)', { v: 'inbox of ada' });
       rx.schedule(() => client.auth?.setTokens(valid('bob')), 3);
@@ -140,7 +160,9 @@ describe('the whole pipeline in virtual time (createApiClient + TestScheduler + 
     rx.run(({ cold, expectObservable }) => {
       let version = 1;
       const server = backend((req) =>
-        req.method === 'POST' ? defer(() => ((version += 1), of(okResponse({ id: 3 }, {}, 201)))) : cold('-(r|)', { r: okResponse(`v${version}`, { 'cache-control': 'max-age=600' }) }),
+        req.method === 'POST'
+          ? defer(() => ((version += 1), of(okResponse({ id: 3 }, {}, 201))))
+          : cold('-(r|)', { r: okResponse(`v${version}`, { 'cache-control': 'max-age=600' }) }),
       );
       const client = createApiClient({ baseUrl: API, scheduler: rx, transport: server.handler });
       expectObservable(client.get('/items')).toBe('-(v|)', { v: 'v1' });
@@ -159,8 +181,14 @@ describe('responses into the entity store through the same path', () => {
   it('a background revalidation answered 304 emits nothing new; a changed body updates only the changed entity', () => {
     const rx = createTestScheduler();
     rx.run(({ cold, expectObservable }) => {
-      const v1: Item[] = [{ id: 1, name: 'Lamp' }, { id: 2, name: 'Desk' }];
-      const v2: Item[] = [{ id: 1, name: 'Lamp' }, { id: 2, name: 'Standing desk' }];
+      const v1: Item[] = [
+        { id: 1, name: 'Lamp' },
+        { id: 2, name: 'Desk' },
+      ];
+      const v2: Item[] = [
+        { id: 1, name: 'Lamp' },
+        { id: 2, name: 'Standing desk' },
+      ];
       const swr = { 'cache-control': 'max-age=1, stale-while-revalidate=600' };
       const answers = [
         cold('-(r|)', { r: okResponse(v1, { ...swr, etag: '"v1"' }) }),
@@ -168,7 +196,7 @@ describe('responses into the entity store through the same path', () => {
         cold('-(r|)', { r: okResponse(v2, { ...swr, etag: '"v2"' }) }),
       ];
       let n = 0;
-      const server = backend(() => answers[n++]!);
+      const server = backend(() => answers[n++]);
       const client = createApiClient({ baseUrl: API, scheduler: rx, transport: server.handler });
       const items = createEntityStore<Item>({ idKey: 'id' });
       const load = () => client.get<Item[]>('/items').pipe(items.upsertManyFrom());

@@ -27,7 +27,8 @@ describe("one user's data never reaches the next user (the whole client)", () =>
   it("opaque tokens: logging in as someone else never serves the previous user's cached responses", () => {
     const rx = createTestScheduler();
     rx.run(({ cold, expectObservable }) => {
-      const transport = (req: ApiRequest) => cold<ApiResponse>('-(r|)', { r: okResponse(`profile for ${who(req)}`, { 'cache-control': 'private, max-age=600' }) });
+      const transport = (req: ApiRequest) =>
+        cold<ApiResponse>('-(r|)', { r: okResponse(`profile for ${who(req)}`, { 'cache-control': 'private, max-age=600' }) });
       const client = createApiClient({ baseUrl: API, scheduler: rx, transport, auth: { tokens: memoryTokenStore({ accessToken: 'opaque-ada' }) } });
       expectObservable(client.get('/me')).toBe('-(v|)', { v: 'profile for opaque-ada' });
       rx.schedule(() => client.auth?.setTokens({ accessToken: 'opaque-bob' }), 3);
@@ -53,7 +54,12 @@ describe('a restart while offline (async token store, IndexedDB cache)', () => {
     await lastValueFrom(first.cache.flush());
 
     online = false;
-    const restarted = createApiClient({ baseUrl: API, transport, cache: { store: 'localforage', name }, auth: { tokens: localforageTokenStore({ key: `${name}-tokens` }) } });
+    const restarted = createApiClient({
+      baseUrl: API,
+      transport,
+      cache: { store: 'localforage', name },
+      auth: { tokens: localforageTokenStore({ key: `${name}-tokens` }) },
+    });
     const res = await lastValueFrom(restarted.request<string[]>({ url: '/items' }).pipe(map((r) => ({ body: r.body, fromCache: r.fromCache }))));
     expect(res).toEqual({ body: ['umbrella'], fromCache: true });
   });

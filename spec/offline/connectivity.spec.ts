@@ -116,7 +116,10 @@ describe('createConnectivity', () => {
   });
 
   it('a broken source stops hinting; the belief carries on', () => {
-    const c = createConnectivity({ sources: [of(true), new (require('rxjs').Observable)((s: { error: (e: unknown) => void }) => s.error(new Error('boom')))] }, createEnv().env);
+    const c = createConnectivity(
+      { sources: [of(true), new (require('rxjs').Observable)((s: { error: (e: unknown) => void }) => s.error(new Error('boom')))] },
+      createEnv().env,
+    );
     expect(c.isOnline()).toBe(true);
     c.close();
   });

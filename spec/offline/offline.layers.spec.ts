@@ -1,6 +1,6 @@
 import type { TestScheduler } from 'rxjs/testing';
 import { createEnv } from '../../lib/core/env';
-import { NetworkError, OfflineError, OutcomeUnknownError, TimeoutError, type ApiError } from '../../lib/core/errors';
+import { NetworkError, OfflineError, OutcomeUnknownError, TimeoutError } from '../../lib/core/errors';
 import { chain } from '../../lib/core/layer';
 import type { ApiResponse } from '../../lib/core/response';
 import { createConnectivity } from '../../lib/offline/connectivity';
@@ -28,11 +28,14 @@ describe('offline layers', () => {
         const hints = hot('t-f 5000ms t', { t: true, f: false });
         const connectivity = createConnectivity({ sources: [hints] }, env);
         // maxAttempts 2: without the pause, attempt 2's failure would end the request.
-        const send = chain([retryLayer({ maxAttempts: 2, baseDelayMs: 1000, jitter: 'none' }, env, undefined, { pause: pauseWhileOffline(connectivity) })], sequenceHandler(
-          cold<ApiResponse>('----#', undefined, new NetworkError(get, 'not-sent')), // fails at 4, offline since 2
-          cold<ApiResponse>('-#', undefined, new TimeoutError(get, 10)), // back online at 5003: fails at 5004, counted
-          cold('-r|', { r: ok }), // after the 1 s backoff: 6005
-        ));
+        const send = chain(
+          [retryLayer({ maxAttempts: 2, baseDelayMs: 1000, jitter: 'none' }, env, undefined, { pause: pauseWhileOffline(connectivity) })],
+          sequenceHandler(
+            cold<ApiResponse>('----#', undefined, new NetworkError(get, 'not-sent')), // fails at 4, offline since 2
+            cold<ApiResponse>('-#', undefined, new TimeoutError(get, 10)), // back online at 5003: fails at 5004, counted
+            cold('-r|', { r: ok }), // after the 1 s backoff: 6005
+          ),
+        );
         expectObservable(send(get)).toBe('6005ms r|', { r: ok });
       });
     });
@@ -42,11 +45,11 @@ describe('offline layers', () => {
         const env = createEnv({ scheduler: rx }).env;
         const connectivity = createConnectivity({ sources: [cold('t', { t: true })], unreachableAfter: 5 }, env);
         const error = new NetworkError(get, 'not-sent');
-        const send = chain([retryLayer({ maxAttempts: 2, baseDelayMs: 10, jitter: 'none' }, env, undefined, { pause: pauseWhileOffline(connectivity) })], sequenceHandler(
-          cold<ApiResponse>('-#', undefined, error),
-          cold<ApiResponse>('-#', undefined, error),
-        ));
-        expectObservable(send(get)).toBe('12ms #', undefined, Object.assign(error, { attempts: 2 }) as ApiError);
+        const send = chain(
+          [retryLayer({ maxAttempts: 2, baseDelayMs: 10, jitter: 'none' }, env, undefined, { pause: pauseWhileOffline(connectivity) })],
+          sequenceHandler(cold<ApiResponse>('-#', undefined, error), cold<ApiResponse>('-#', undefined, error)),
+        );
+        expectObservable(send(get)).toBe('12ms #', undefined, Object.assign(error, { attempts: 2 }));
       });
     });
 
@@ -57,7 +60,10 @@ describe('offline layers', () => {
         const connectivity = createConnectivity({ sources: [network.source] }, env);
         const post = request('POST');
         const lost = new OutcomeUnknownError(post, new TimeoutError(post, 10));
-        const send = chain([retryLayer({ maxAttempts: 3 }, env, undefined, { pause: pauseWhileOffline(connectivity) })], sequenceHandler(cold<ApiResponse>('-#', undefined, lost)));
+        const send = chain(
+          [retryLayer({ maxAttempts: 3 }, env, undefined, { pause: pauseWhileOffline(connectivity) })],
+          sequenceHandler(cold<ApiResponse>('-#', undefined, lost)),
+        );
         expectObservable(send(post)).toBe('-#', undefined, lost);
       });
     });
@@ -67,10 +73,10 @@ describe('offline layers', () => {
         const env = createEnv({ scheduler: rx }).env;
         const connectivity = createConnectivity({ sources: [hot('f 100ms t', { t: true, f: false })] }, env);
         const attempt2 = cold('-r|', { r: ok });
-        const send = chain([retryLayer({ maxAttempts: 2 }, env, undefined, { pause: pauseWhileOffline(connectivity) })], sequenceHandler(
-          cold<ApiResponse>('-#', undefined, new NetworkError(get, 'not-sent')),
-          attempt2,
-        ));
+        const send = chain(
+          [retryLayer({ maxAttempts: 2 }, env, undefined, { pause: pauseWhileOffline(connectivity) })],
+          sequenceHandler(cold<ApiResponse>('-#', undefined, new NetworkError(get, 'not-sent')), attempt2),
+        );
         expectObservable(send(get), '^ 50ms !').toBe('');
         expectSubscriptions(attempt2.subscriptions).toBe([]);
       });

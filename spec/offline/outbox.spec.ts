@@ -124,12 +124,15 @@ describe('outbox', () => {
       advance(0);
       network.set(true);
       advance(0);
-      expect(backend.match(() => true).map((r) => `${r.request.method} ${(r.request.body as { title?: string }).title ?? 'profile'}`)).toEqual(['POST a', 'PUT profile']);
+      expect(backend.match(() => true).map((r) => `${r.request.method} ${(r.request.body as { title?: string }).title ?? 'profile'}`)).toEqual([
+        'POST a',
+        'PUT profile',
+      ]);
       for (const title of ['a', 'b', 'c']) {
         const [req] = backend.match('POST /items');
         expect(backend.match('POST /items')).toHaveLength(1);
-        expect((req!.request.body as Item).title).toBe(title);
-        req!.flush({});
+        expect((req.request.body as Item).title).toBe(title);
+        req.flush({});
         advance(0);
       }
       backend.expectOne('PUT /profile').flush({});
@@ -185,7 +188,7 @@ describe('outbox', () => {
         let dead: OutboxEntry[] = [];
         c.outbox.deadLetters$.subscribe((d) => (dead = [...d]));
         expect(dead).toHaveLength(1);
-        expect(dead[0]!.lastError).toMatchObject({ status: 422, body: { error: 'title too long' } });
+        expect(dead[0].lastError).toMatchObject({ status: 422, body: { error: 'title too long' } });
         backend.expectOne('POST /items').flush({});
         advance(0);
         c.outbox.retry(entry.id).subscribe();
@@ -291,7 +294,7 @@ describe('outbox', () => {
         network.set(true);
         advance(0);
         backend.expectOne('POST /items'); // on the wire… and the app is killed
-        expect(stored()[0]!.status).toBe('sending');
+        expect(stored()[0].status).toBe('sending');
         first.close();
         expect(backend.match('POST /items')).toHaveLength(0); // the old request was cancelled with the client
         client();
@@ -308,12 +311,17 @@ describe('outbox', () => {
       rx.run(() => {
         const items = () => {
           const store = createEntityStore<Item>({ idKey: 'id' });
-          store.upsertMany([{ id: '1', title: 'old' }, { id: '2', title: 'two' }]);
+          store.upsertMany([
+            { id: '1', title: 'old' },
+            { id: '2', title: 'two' },
+          ]);
           return store;
         };
         const before = items();
         const first = client({ optimisticStores: { items: before as never } });
-        first.patch('/items/1', { title: 'mine' }, { offline: 'queue', outbox: { optimistic: { store: 'items', id: '1', patch: { title: 'mine' } } } }).subscribe({ error: () => undefined });
+        first
+          .patch('/items/1', { title: 'mine' }, { offline: 'queue', outbox: { optimistic: { store: 'items', id: '1', patch: { title: 'mine' } } } })
+          .subscribe({ error: () => undefined });
         advance(0);
         expect(before.get('1')?.title).toBe('mine'); // the UI updates at once
         first.close();
@@ -423,7 +431,13 @@ describe('outbox', () => {
           transport: backend.handler,
           scheduler: rx,
           cache: false,
-          offline: { sources: [network.source], outbox: { storage: { ...storage, keys: () => new Observable<string[]>((s) => void rx.schedule(() => (s.next([...storage.data.keys()]), s.complete()), 1)) }, drainLock: 'none' } },
+          offline: {
+            sources: [network.source],
+            outbox: {
+              storage: { ...storage, keys: () => new Observable<string[]>((s) => void rx.schedule(() => (s.next([...storage.data.keys()]), s.complete()), 1)) },
+              drainLock: 'none',
+            },
+          },
         });
         clients.push(env);
         env.events$.subscribe((e) => seen.push(e));

@@ -67,8 +67,8 @@ describe('the packed tarball, installed in a scratch project', () => {
     // `npm pack` runs `prepack` (the build); its output precedes the JSON report.
     const out = run('npm', ['pack', '--json', '--pack-destination', scratch], { cwd: ROOT });
     const report = JSON.parse(out.slice(out.search(/^\[$/m))) as Array<{ filename: string; files: PackedFile[] }>;
-    tarball = join(scratch, report[0]!.filename);
-    packed = report[0]!.files.map((file) => file.path);
+    tarball = join(scratch, report[0].filename);
+    packed = report[0].files.map((file) => file.path);
 
     installed = join(scratch, 'node_modules/rxsync');
     mkdirSync(installed, { recursive: true });

@@ -18,4 +18,3 @@ export function response(status = 200, body: unknown = { id: 42 }): ApiResponse 
 export function httpError(req: ApiRequest, status: number, headers: HeaderMap = {}): HttpError {
   return new HttpError(req, status, headers, null);
 }
-

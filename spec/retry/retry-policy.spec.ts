@@ -1,6 +1,15 @@
 import { RequestContext } from '../../lib/core/context';
 import { REPEATABLE } from '../../lib/core/context-tokens';
-import { AuthError, CircuitOpenError, HttpError, NetworkError, OutcomeUnknownError, ParseError, RetryAfterTooLongError, TimeoutError } from '../../lib/core/errors';
+import {
+  AuthError,
+  CircuitOpenError,
+  HttpError,
+  NetworkError,
+  OutcomeUnknownError,
+  ParseError,
+  RetryAfterTooLongError,
+  TimeoutError,
+} from '../../lib/core/errors';
 import type { HttpMethod } from '../../lib/core/request';
 import { resolveRetryConfig } from '../../lib/retry/retry-config';
 import { decideRetry } from '../../lib/retry/retry-policy';
@@ -73,7 +82,11 @@ describe('decideRetry', () => {
 
     it.each<HttpMethod>(['POST', 'PATCH'])('retries %s whose failure proves it never reached the server (not-sent)', (method) => {
       const req = request(method);
-      expect(decideRetry(req, new NetworkError(req, 'not-sent'), 1, NO_JITTER, NOW, noJitter)).toEqual({ kind: 'retry', delayMs: 1000, reason: 'network error' });
+      expect(decideRetry(req, new NetworkError(req, 'not-sent'), 1, NO_JITTER, NOW, noJitter)).toEqual({
+        kind: 'retry',
+        delayMs: 1000,
+        reason: 'network error',
+      });
     });
 
     it('retries a POST its sender marked REPEATABLE (a GraphQL query)', () => {
@@ -178,7 +191,13 @@ describe('decideRetry', () => {
 
 describe('decideRetry with a CircuitOpenError (the breaker refused the attempt)', () => {
   const open = (retryAfterMs: number | undefined) =>
-    new CircuitOpenError(get, 'https://api.example.com', retryAfterMs === undefined ? 'half-open' : 'open', retryAfterMs === undefined ? undefined : NOW + retryAfterMs, retryAfterMs);
+    new CircuitOpenError(
+      get,
+      'https://api.example.com',
+      retryAfterMs === undefined ? 'half-open' : 'open',
+      retryAfterMs === undefined ? undefined : NOW + retryAfterMs,
+      retryAfterMs,
+    );
   it.each([
     ['waits for the probe when it is due after the backoff', open(3000), 1, 3000],
     ['waits the backoff when the probe is due sooner', open(200), 2, 2000],
@@ -204,7 +223,7 @@ describe('decideRetry with a CircuitOpenError (the breaker refused the attempt)'
 });
 
 describe('decideRetry: Retry-After under full jitter', () => {
-  it('waits the server\'s delay plus a jittered backoff, so a fleet told the same delay does not return together', () => {
+  it("waits the server's delay plus a jittered backoff, so a fleet told the same delay does not return together", () => {
     const error = httpError(get, 503, { 'retry-after': '20' });
     const fullJitter = resolveRetryConfig({ jitter: 'full' });
     expect(decideRetry(get, error, 1, fullJitter, NOW, () => 0.25)).toEqual({ kind: 'retry', delayMs: 20_000 + 250, reason: 'HTTP 503, Retry-After' });

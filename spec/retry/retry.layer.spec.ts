@@ -84,7 +84,7 @@ describe('retryLayer', () => {
 
       //                             waits: 1000, 2000, 3000 (not 4000), 3000 (not 8000)
       expectObservable(result).toBe('9005ms r|', { r: ok });
-      ['^!', '1001ms ^!', '3002ms ^!', '6003ms ^!', '9004ms ^-!'].forEach((frames, i) => expectSubscriptions(attempts[i]!.subscriptions).toBe(frames));
+      ['^!', '1001ms ^!', '3002ms ^!', '6003ms ^!', '9004ms ^-!'].forEach((frames, i) => expectSubscriptions(attempts[i].subscriptions).toBe(frames));
     });
   });
 
@@ -253,11 +253,15 @@ describe('retryLayer', () => {
     it('merges an override over the layer config', () => {
       const req = request('GET', undefined, { context: get.context.set(RETRY, { maxAttempts: 2, baseDelayMs: 10 }) });
       rx.run(({ cold, expectObservable, expectSubscriptions }) => {
-        const attempts = [cold<ApiResponse>('-#', undefined, httpError(req, 503)), cold<ApiResponse>('-#', undefined, httpError(req, 503)), cold('-r|', { r: ok })];
+        const attempts = [
+          cold<ApiResponse>('-#', undefined, httpError(req, 503)),
+          cold<ApiResponse>('-#', undefined, httpError(req, 503)),
+          cold('-r|', { r: ok }),
+        ];
         const result = layer({ maxAttempts: 5 })(req, sequenceHandler(...attempts));
 
         expectObservable(result).toBe('12ms #', undefined, after(2, httpError(req, 503)));
-        expectSubscriptions(attempts[2]!.subscriptions).toBe([]);
+        expectSubscriptions(attempts[2].subscriptions).toBe([]);
       });
     });
   });
@@ -273,14 +277,14 @@ describe('retryLayer', () => {
       const next = jest.fn((_req: ApiRequest) => source);
       expect(layer(config)(req, next)).toBe(source);
       expect(next).toHaveBeenCalledTimes(1);
-      expect(next.mock.calls[0]![0]).toBe(req);
+      expect(next.mock.calls[0][0]).toBe(req);
     });
 
     it('passes the Idempotency-Key header built with the request through unchanged', () => {
       const put = createRequest({ method: 'PUT', url: 'https://api.example.com/items/42', idempotencyKey: 'k-1' });
       const next = jest.fn((_req: ApiRequest) => rx.createColdObservable<ApiResponse>('-r|', { r: ok }));
       layer({ maxAttempts: 1 })(put, next);
-      expect(next.mock.calls[0]![0].headers).toEqual({ 'idempotency-key': 'k-1' });
+      expect(next.mock.calls[0][0].headers).toEqual({ 'idempotency-key': 'k-1' });
     });
   });
 
@@ -288,7 +292,7 @@ describe('retryLayer', () => {
     rx.run(({ cold, expectObservable }) => {
       const answers = [cold<ApiResponse>('-#', undefined, httpError(get, 503)), cold('-r|', { r: ok })];
       let calls = 0;
-      const eager = (): Observable<ApiResponse> => answers[calls++]!;
+      const eager = (): Observable<ApiResponse> => answers[calls++];
       expectObservable(layer()(get, eager)).toBe('1002ms r|', { r: ok });
     });
   });

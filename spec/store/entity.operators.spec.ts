@@ -29,7 +29,9 @@ describe('upsertManyFrom (marbles)', () => {
     const value = response([item(1)]);
     const out: unknown[] = [];
     createTestScheduler().run(({ cold }) => {
-      cold('-r|', { r: value }).pipe(store.upsertManyFrom()).subscribe((v) => out.push(v));
+      cold('-r|', { r: value })
+        .pipe(store.upsertManyFrom())
+        .subscribe((v) => out.push(v));
     });
     expect(out[0]).toBe(value);
     expect(store.get(1)).toEqual(item(1));
@@ -39,7 +41,9 @@ describe('upsertManyFrom (marbles)', () => {
     createTestScheduler().run(({ cold, expectObservable }) => {
       const store = storeWith(1);
       const pages = { a: response([item(3), item(1)]), b: response([item(1), item(3)]) };
-      cold('-a-b', pages).pipe(store.upsertManyFrom({ collectionKey: 'page-1' })).subscribe();
+      cold('-a-b', pages)
+        .pipe(store.upsertManyFrom({ collectionKey: 'page-1' }))
+        .subscribe();
       expectObservable(store.selectCollection('page-1')).toBe('ua-b', {
         u: undefined,
         a: [item(3), item(1)],
@@ -92,7 +96,9 @@ describe('upsertFrom (marbles)', () => {
   it('does not unwrap an entity that merely has a `body` field (with getId)', () => {
     const posts = createEntityStore<Post>({ getId: (p) => p.slug });
     createTestScheduler().run(({ cold }) => {
-      cold('-p', { p: { slug: 'hello', body: 'text' } }).pipe(posts.upsertFrom()).subscribe();
+      cold('-p', { p: { slug: 'hello', body: 'text' } })
+        .pipe(posts.upsertFrom())
+        .subscribe();
     });
     expect(posts.get('hello')).toEqual({ slug: 'hello', body: 'text' });
   });

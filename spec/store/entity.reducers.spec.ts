@@ -1,11 +1,4 @@
-import {
-  removeCollection,
-  removeEntities,
-  replaceEntities,
-  setCollection,
-  updateEntity,
-  upsertEntities,
-} from '../../lib/store/entity.reducers';
+import { removeCollection, removeEntities, replaceEntities, setCollection, updateEntity, upsertEntities } from '../../lib/store/entity.reducers';
 import { type EntityState, emptyEntityState } from '../../lib/store/entity.state';
 import { type Item, item } from './store.fixtures';
 

@@ -61,7 +61,10 @@ describe('entity store streams (marbles)', () => {
     const store = storeWith(1);
     const before = store.getState();
     const seen: unknown[] = [];
-    store.select(1).pipe(skip(1)).subscribe((v) => seen.push(v));
+    store
+      .select(1)
+      .pipe(skip(1))
+      .subscribe((v) => seen.push(v));
     store.state$.pipe(skip(1)).subscribe((v) => seen.push(v));
     expect(() =>
       store.transaction(() => {
@@ -177,7 +180,10 @@ describe('entity store streams (marbles)', () => {
       expectObservable(selectEntity(kernel, 1), '^-!').toBe('x', { x: item(1) });
       expectObservable(selectEntities(kernel, [1, 2]), '^-!').toBe('x', { x: [item(1), item(2)] });
       expectObservable(selectAllEntities(kernel), '^-!').toBe('x', { x: [item(1), item(2)] });
-      expectObservable(selectEntitiesWhere(kernel, () => true), '^-!').toBe('x', { x: [item(1), item(2)] });
+      expectObservable(
+        selectEntitiesWhere(kernel, () => true),
+        '^-!',
+      ).toBe('x', { x: [item(1), item(2)] });
       expectObservable(selectCollectionEntities(kernel, 'page'), '^-!').toBe('x', { x: [item(1), item(2)] });
     });
     expect(kernel.notifier.size).toBe(0);
@@ -201,10 +207,12 @@ describe('entity store streams (marbles)', () => {
     const store = storeWith(1);
     const errors: unknown[] = [];
     const other: unknown[] = [];
-    store.selectWhere((e) => {
-      if (e.done) throw new Error('bad predicate');
-      return true;
-    }).subscribe({ error: (e: unknown) => errors.push(e) });
+    store
+      .selectWhere((e) => {
+        if (e.done) throw new Error('bad predicate');
+        return true;
+      })
+      .subscribe({ error: (e: unknown) => errors.push(e) });
     store.select(1).subscribe((v) => other.push(v));
     store.update(1, { done: true });
     expect(errors).toEqual([new Error('bad predicate')]);

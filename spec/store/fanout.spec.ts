@@ -9,7 +9,7 @@ describe('fan-out at scale (counts, not time)', () => {
     const last: Array<Item | undefined> = [];
     const subs = Array.from({ length: N }, (_, i) =>
       store.select(i + 1).subscribe((e) => {
-        counts[i + 1]!++;
+        counts[i + 1]++;
         last[i + 1] = e;
       }),
     );

@@ -15,7 +15,7 @@ describe('KeyedNotifier', () => {
     });
     notifier.dispatch({ keys: ['4242'], ids: false, collections: [] });
     expect(listeners.reduce((sum, l) => sum + l.calls, 0)).toBe(1);
-    expect(listeners[4242]!.calls).toBe(1);
+    expect(listeners[4242].calls).toBe(1);
   });
 
   it('calls a listener watching several changed keys once per round', () => {
@@ -42,11 +42,7 @@ describe('KeyedNotifier', () => {
   it('forgets listeners when their stop function runs', () => {
     const notifier = new KeyedNotifier();
     const listener = counting();
-    const stops = [
-      notifier.watchEntity('1', listener),
-      notifier.watchCollection('c', listener),
-      notifier.watchChanges({ onChanges: () => undefined }),
-    ];
+    const stops = [notifier.watchEntity('1', listener), notifier.watchCollection('c', listener), notifier.watchChanges({ onChanges: () => undefined })];
     expect(notifier.size).toBe(3);
     stops.forEach((stop) => stop());
     stops.forEach((stop) => stop()); // idempotent

@@ -58,13 +58,13 @@ describe('store.optimistic (marbles)', () => {
           // entity 1: the later patch is rolled back first
           a: () => (p.a = store.optimistic(1, { title: 'A' })),
           b: () => (p.b = store.optimistic(1, { title: 'B' })),
-          c: () => p.b!.rollback(),
-          d: () => p.a!.rollback(),
+          c: () => p.b.rollback(),
+          d: () => p.a.rollback(),
           // entity 2: the earlier patch is rolled back first, the later one still shows
           e: () => (p.e = store.optimistic(2, { title: 'E' })),
           f: () => (p.f = store.optimistic(2, { title: 'F' })),
-          g: () => p.e!.rollback(),
-          h: () => p.f!.rollback(),
+          g: () => p.e.rollback(),
+          h: () => p.f.rollback(),
         }),
       );
       expectObservable(store.select(1)).toBe('xa-b-a-x', { x: item(1), a: item(1, 'A'), b: item(1, 'B') });

@@ -151,7 +151,7 @@ describe('fetchTransport with a fake fetch and virtual time', () => {
     const calls: Call[] = [];
     const fetch: FetchLike = (url, init) =>
       new Promise((resolve, reject) => {
-        calls.push({ url, init, resolve: resolve as (res: Response) => void });
+        calls.push({ url, init, resolve: resolve });
         init.signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
       });
     return { fetch, calls };
@@ -163,18 +163,18 @@ describe('fetchTransport with a fake fetch and virtual time', () => {
     const subscription = fetchTransport(createEnv().env, { fetch })
       .call(null, createRequest({ url: 'https://a.test/x' }))
       .subscribe();
-    expect(calls[0]!.init.signal.aborted).toBe(false);
+    expect(calls[0].init.signal.aborted).toBe(false);
     subscription.unsubscribe();
-    expect(calls[0]!.init.signal.aborted).toBe(true);
+    expect(calls[0].init.signal.aborted).toBe(true);
   });
 
   it('does not abort a fetch that already completed', async () => {
     const { fetch, calls } = fakeFetch();
     const subscription = fetchTransport(createEnv().env, { fetch })(createRequest({ url: 'https://a.test/x' })).subscribe();
-    calls[0]!.resolve(new Response('{"ok":true}', { headers: { 'content-type': 'application/json' } }));
+    calls[0].resolve(new Response('{"ok":true}', { headers: { 'content-type': 'application/json' } }));
     await flushPromises();
     subscription.unsubscribe();
-    expect(calls[0]!.init.signal.aborted).toBe(false);
+    expect(calls[0].init.signal.aborted).toBe(false);
   });
 
   it('times out on the injected scheduler, aborts the fetch and errors with TimeoutError', async () => {
@@ -187,7 +187,7 @@ describe('fetchTransport with a fake fetch and virtual time', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(TimeoutError);
     expect(errors[0]).toMatchObject({ timeoutMs: 100 });
-    expect(calls[0]!.init.signal.aborted).toBe(true);
+    expect(calls[0].init.signal.aborted).toBe(true);
     await flushPromises(); // the aborted fetch's rejection is handled, not left unhandled
   });
 
@@ -200,7 +200,7 @@ describe('fetchTransport with a fake fetch and virtual time', () => {
       next: (v) => values.push(v),
       error: (e) => errors.push(e),
     });
-    calls[0]!.resolve(new Response('fine'));
+    calls[0].resolve(new Response('fine'));
     await flushPromises();
     scheduler.flush();
     expect(values).toHaveLength(1);
@@ -229,7 +229,7 @@ describe('fetchTransport with a fake fetch and virtual time', () => {
     const { fetch, calls } = fakeFetch();
     const context = RequestContext.empty().set(BYPASS_PLATFORM_CACHE, true);
     const subscription = fetchTransport(createEnv().env, { fetch, platformHttpCache: true })(createRequest({ url: 'https://a.test/x', context })).subscribe();
-    expect(calls[0]!.init.cache).toBe('no-store');
+    expect(calls[0].init.cache).toBe('no-store');
     subscription.unsubscribe();
   });
 
@@ -237,14 +237,14 @@ describe('fetchTransport with a fake fetch and virtual time', () => {
     const { fetch, calls } = fakeFetch();
     const context = RequestContext.empty().set(BYPASS_PLATFORM_CACHE, true);
     const subscription = fetchTransport(createEnv().env, { fetch })(createRequest({ url: 'https://a.test/x', context })).subscribe();
-    expect(calls[0]!.init.cache).toBeUndefined();
+    expect(calls[0].init.cache).toBeUndefined();
     subscription.unsubscribe();
   });
 
   it('delivers a 304 as a response (the cache layer merges it), not as an error', async () => {
     const { fetch, calls } = fakeFetch();
     const result = settle(fetchTransport(createEnv().env, { fetch })(createRequest({ url: 'https://a.test/x', headers: { 'if-none-match': '"v1"' } })));
-    calls[0]!.resolve(new Response(null, { status: 304, headers: { etag: '"v1"' } }));
+    calls[0].resolve(new Response(null, { status: 304, headers: { etag: '"v1"' } }));
     expect(await result).toMatchObject({ values: [{ status: 304, body: null }] });
   });
 });

@@ -146,7 +146,6 @@ export const itemRoutes: readonly Route[] = [
     method: 'DELETE',
     pattern: '/items/:id',
     auth: 'bearer',
-    handler: (ex, app) =>
-      mutation(ex, app, () => (app.items.remove(ex.params.id ?? '') ? { status: 204, headers: {}, body: undefined } : NOT_FOUND)),
+    handler: (ex, app) => mutation(ex, app, () => (app.items.remove(ex.params.id ?? '') ? { status: 204, headers: {}, body: undefined } : NOT_FOUND)),
   },
 ];
