@@ -51,7 +51,7 @@ export const STRATEGIES: readonly Strategy[] = [
   { name: 'rxsync defaults (full jitter, budget, breaker)', fleet: true, jitter: 'full' },
   { name: 'per-request retries, no budget, no jitter (rxsync before, the peers)', fleet: false, jitter: 'none' },
   { name: 'full jitter alone (no budget, no breaker)', fleet: false, jitter: 'full' },
-  { name: 'rxsync with budget: { maxTokens: 4 } [extra: tuned for slow-polling fleets]', fleet: true, jitter: 'full', budget: { maxTokens: 4 } },
+  { name: 'rxsync with budget: { maxTokens: 10 } [extra: the default before 4, gRFC A6 example]', fleet: true, jitter: 'full', budget: { maxTokens: 10 } },
   { name: 'rxsync defaults, the failing backend sends Retry-After: 20 [extra: server pushback]', fleet: true, jitter: 'full', retryAfterS: 20 },
 ];
 

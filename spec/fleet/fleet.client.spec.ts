@@ -26,7 +26,16 @@ function backend(answer: (req: ApiRequest) => Observable<ApiResponse>) {
 
 /** A client in virtual time with exact waits: no retry jitter, no break jitter. */
 function clientFor(rx: TestScheduler, handler: ApiClientConfig['transport'], fleet: FleetConfig, retry: ApiClientConfig['retry'] = { jitter: 'none' }) {
-  const client = createApiClient({ baseUrl: API, scheduler: rx, transport: handler, cache: false, dedupe: false, retry, fleet });
+  // These specs exercise the mechanisms with A6's 10-token bucket (the default until the fleet simulation chose 4); an own budget wins.
+  const client = createApiClient({
+    baseUrl: API,
+    scheduler: rx,
+    transport: handler,
+    cache: false,
+    dedupe: false,
+    retry,
+    fleet: { budget: { maxTokens: 10 }, ...fleet },
+  });
   const events: ClientEvent[] = [];
   client.events$.subscribe((e) => events.push(e));
   return { client, events };
@@ -234,7 +243,15 @@ describe('fleet safety through createApiClient (virtual time)', () => {
       rx.run(({ cold, expectObservable }) => {
         let n = 0;
         const server = backend((req) => (++n <= 2 ? cold<ApiResponse>('-#', undefined, httpError(503, null, {}, req)) : cold('-(r|)', { r: ok })));
-        const client = createApiClient({ baseUrl: API, scheduler: rx, transport: server.handler, cache: false, random: () => 0.5 });
+        const client = createApiClient({
+          baseUrl: API,
+          scheduler: rx,
+          transport: server.handler,
+          cache: false,
+          random: () => 0.5,
+          fleet: { budget: { maxTokens: 10 } },
+        });
+        // two retries need more than the default bucket of 4 allows in a row
         // waits 500 (½ of 1 s) then 1000 (½ of 2 s)
         expectObservable(client.get('/items')).toBe('1503ms (r|)', { r: ok.body });
       });
@@ -269,7 +286,14 @@ describe('fleet state across restarts', () => {
     const rx = createTestScheduler();
     const store = memoryFleetStore({ version: 1, origins: { [API]: { tokens: 3, breaker: { kind: 'open', opens: 1, nextProbeAt: 5000 }, pausedUntil: 0 } } });
     const server = backend(() => rx.createColdObservable('-(r|)', { r: ok }));
-    const client = createApiClient({ baseUrl: API, scheduler: rx, transport: server.handler, cache: false, retry: { maxAttempts: 1 }, fleet: { store } });
+    const client = createApiClient({
+      baseUrl: API,
+      scheduler: rx,
+      transport: server.handler,
+      cache: false,
+      retry: { maxAttempts: 1 },
+      fleet: { store, budget: { maxTokens: 10 } },
+    });
     const seen: unknown[] = [];
     client.get('/a').subscribe({ error: (e: unknown) => seen.push(e) }); // subscribed before the store answered
     await flushPromises();
@@ -289,7 +313,7 @@ describe('fleet state across restarts', () => {
       transport: server.handler,
       cache: false,
       retry: { maxAttempts: 1 },
-      fleet: { store, breaker: { failureThreshold: 1, jitter: 'none' } },
+      fleet: { store, budget: { maxTokens: 10 }, breaker: { failureThreshold: 1, jitter: 'none' } },
     });
     await flushPromises();
     client.get('/a').subscribe({ error: () => undefined });

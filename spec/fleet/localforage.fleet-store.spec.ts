@@ -58,6 +58,6 @@ describe('localforageFleetStore', () => {
       fleet: { store: localforageFleetStore({ instance }) },
     });
     await flushPromises();
-    expect(client.fleet.state(API)).toMatchObject({ circuit: 'closed', tokens: 10 });
+    expect(client.fleet.state(API)).toMatchObject({ circuit: 'closed', tokens: 4 }); // the default bucket
   });
 });
