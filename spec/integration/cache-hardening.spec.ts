@@ -182,7 +182,14 @@ describe('a stale fallback is never a silent success (issue #7 decision)', () =>
                 throw httpError(503, null, {}, req);
               }),
             );
-      const client = createApiClient({ baseUrl: API, scheduler: rx, transport, retry: { maxAttempts: 4, baseDelayMs: 10, jitter: 'none' } as never });
+      // all 4 attempts: more retries than the default budget of 4 tokens allows, so A6's 10
+      const client = createApiClient({
+        baseUrl: API,
+        scheduler: rx,
+        transport,
+        retry: { maxAttempts: 4, baseDelayMs: 10, jitter: 'none' } as never,
+        fleet: { budget: { maxTokens: 10 } },
+      });
       client.get('/news').subscribe();
       flush();
       const outcome: string[] = [];

@@ -66,7 +66,15 @@ describe('the whole pipeline in virtual time (createApiClient + TestScheduler + 
     rx.run(({ cold, expectObservable }) => {
       const server = backend((req) => cold('-#', undefined, httpError(503, null, {}, req)));
       const events: ClientEvent[] = [];
-      const client = createApiClient({ baseUrl: API, scheduler: rx, transport: server.handler, cache: false, retry: { jitter: 'none' } });
+      // three retries in a row: more than the default retry budget of 4 tokens allows, so A6's 10
+      const client = createApiClient({
+        baseUrl: API,
+        scheduler: rx,
+        transport: server.handler,
+        cache: false,
+        retry: { jitter: 'none' },
+        fleet: { budget: { maxTokens: 10 } },
+      });
       client.events$.subscribe((e) => events.push(e));
       const failure = httpError(503, null, {}, { method: 'GET', url: `${API}/items` });
       failure.attempts = 4;
