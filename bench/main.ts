@@ -6,9 +6,13 @@
  * the fleet simulation (which also writes `bench/fleet-sim.svg`), then the cache
  * scenarios of `cache.bench.ts` (memory-tier hit, revalidation) when that file is present.
  * A scenario that throws is reported as such and the run goes on.
+ *
+ * `npm run bench -- outage fleet` runs only the scenarios whose name contains one of the words and
+ * replaces just their sections in `bench/RESULTS.md` (the header says which were refreshed), so a
+ * change can be measured without the whole run.
  */
 import { execSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { authStormScenario } from './auth-storm.bench';
@@ -69,9 +73,12 @@ async function main(): Promise<void> {
     ['fleetScenario', fleetScenario],
     ...(await cacheScenarios()),
   ];
+  const only = process.argv.slice(2).map((word) => word.toLowerCase());
+  const chosen = only.length === 0 ? scenarios : scenarios.filter(([name]) => only.some((word) => name.toLowerCase().includes(word)));
+  if (chosen.length === 0) throw new Error(`no scenario matches ${only.join(', ')}; known: ${scenarios.map(([name]) => name).join(', ')}`);
   const sections: string[] = [];
   const started = performance.now();
-  for (const [name, run] of scenarios) {
+  for (const [name, run] of chosen) {
     const t0 = performance.now();
     let section: string;
     try {
@@ -86,7 +93,32 @@ async function main(): Promise<void> {
   }
   const total = `_total: ${((performance.now() - started) / 1000).toFixed(0)} s_\n`;
   console.log(total);
-  writeFileSync(join(__dirname, 'RESULTS.md'), [header, ...sections, total].join('\n'));
+  const resultsPath = join(__dirname, 'RESULTS.md');
+  if (only.length === 0 || !existsSync(resultsPath)) {
+    writeFileSync(resultsPath, [header, ...sections, total].join('\n'));
+    return;
+  }
+  const refreshed = `${header}- refreshed in this run: ${chosen.map(([name]) => name).join(', ')} (the other sections are from the last full run)\n`;
+  writeFileSync(resultsPath, spliceSections(readFileSync(resultsPath, 'utf8'), refreshed, sections));
+}
+
+/** Each section ends with its `_name: N s_` line; replaces the sections of the same names, appends new ones. */
+function spliceSections(previous: string, header: string, sections: readonly string[]): string {
+  const trailer = /^_(\w+): [\d.]+ s_$/m;
+  const nameOf = (section: string): string | undefined => trailer.exec(section)?.[1];
+  const body = previous.slice(previous.indexOf('\n### ') + 1);
+  const totalAt = body.search(/^_total: /m);
+  const old = (totalAt < 0 ? body : body.slice(0, totalAt)).split(/(?<=^_\w+: [\d.]+ s_\n)/m).filter((chunk) => chunk.trim() !== '');
+  const fresh = new Map(sections.map((section) => [nameOf(section), section]));
+  const merged = old.map((chunk) => {
+    const name = nameOf(chunk);
+    const replacement = fresh.get(name);
+    if (replacement === undefined) return chunk;
+    fresh.delete(name);
+    return replacement;
+  });
+  const tidy = (chunk: string): string => `${chunk.trim()}\n`;
+  return [header, ...[...merged, ...fresh.values()].map(tidy), totalAt < 0 ? '' : tidy(body.slice(totalAt))].join('\n');
 }
 
 main().then(
