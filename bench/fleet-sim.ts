@@ -18,9 +18,10 @@
  * Clients: each sends a call every {@link CALL_INTERVAL_MS} ms (random phase), {@link MAX_ATTEMPTS}
  * attempts, backoff 1 s · 2ⁿ⁻¹ (rxsync's defaults), per-attempt timeout {@link TIMEOUT_MS} ms.
  */
-import { admit, CLOSED, recordOutcome, type BreakerState } from '../lib/fleet/circuit-breaker';
+import { admit, CLOSED, type BreakerState } from '../lib/fleet/circuit-breaker';
 import { DEFAULT_CIRCUIT_BREAKER, DEFAULT_RETRY_BUDGET, type CircuitBreakerConfig, type RetryBudgetConfig } from '../lib/fleet/fleet-config';
-import { retriesAllowed, tokensAfter } from '../lib/fleet/retry-budget';
+import { afterAttempt } from '../lib/fleet/fleet-outcome';
+import { retriesAllowed } from '../lib/fleet/retry-budget';
 import { backoffDelay } from '../lib/retry/backoff';
 import { DEFAULT_RETRY_CONFIG, resolveRetryConfig } from '../lib/retry/retry-config';
 
@@ -90,6 +91,7 @@ export function simulate(strategy: Strategy, seed = 1): SimResult {
   const retry = resolveRetryConfig({ jitter: strategy.jitter });
   const BUDGET: RetryBudgetConfig = { ...DEFAULT_RETRY_BUDGET, ...strategy.budget };
   const BREAKER: CircuitBreakerConfig = { ...DEFAULT_CIRCUIT_BREAKER, ...strategy.breaker };
+  const CONFIG = { budget: BUDGET, breaker: BREAKER };
   const ticks = (DURATION_S * 1000) / TICK_MS;
   const wheel: number[][] = Array.from({ length: ticks + 1 }, () => []);
   const at = (timeMs: number, event: number): void => {
@@ -108,6 +110,9 @@ export function simulate(strategy: Strategy, seed = 1): SimResult {
   const pausedUntil = new Float64Array(CLIENTS);
   const callPushback = new Uint8Array(maxCalls);
   const breakers: BreakerState[] = new Array<BreakerState>(CLIENTS).fill(CLOSED);
+  // Calls refused while their client's probe is in flight wait for its verdict (rxsync's fleet
+  // layer); the verdict always comes within their own timeout, as the probe started before them.
+  const waiting = new Map<number, number[]>();
 
   const arrivals = new Array<number>(DURATION_S).fill(0);
   const good = new Array<number>(DURATION_S).fill(0);
@@ -174,6 +179,13 @@ export function simulate(strategy: Strategy, seed = 1): SimResult {
         if (fleetSafety) {
           const admission = admit(breakers[client], now);
           breakers[client] = admission.state;
+          if (admission.verdict === 'reject' && admission.state.kind === 'half-open') {
+            callAttempt[id]--; // the wait costs no attempt
+            const list = waiting.get(client);
+            if (list) list.push(id);
+            else waiting.set(client, [id]);
+            continue;
+          }
           if (admission.verdict === 'reject') {
             failedAttempt(id, now, { nextProbeAt: admission.nextProbeAt });
             continue;
@@ -207,8 +219,22 @@ export function simulate(strategy: Strategy, seed = 1): SimResult {
         const client = callClient[id];
         const ok = kind === OK;
         if (fleetSafety) {
-          tokens[client] = tokensAfter(tokens[client], ok ? 'success' : 'failure', BUDGET);
-          breakers[client] = recordOutcome(breakers[client], ok ? 'success' : 'failure', callProbe[id] === 1, now, BREAKER, random);
+          const after = afterAttempt(
+            { tokens: tokens[client], breaker: breakers[client] },
+            ok ? 'success' : 'failure',
+            callProbe[id] === 1,
+            now,
+            CONFIG,
+            random,
+          );
+          tokens[client] = after.tokens;
+          const verdict = breakers[client].kind === 'half-open' && after.breaker.kind !== 'half-open';
+          breakers[client] = after.breaker;
+          const list = verdict ? waiting.get(client) : undefined;
+          if (list) {
+            waiting.delete(client);
+            for (const waiter of list) events.push(waiter * 4 + SEND); // asks the breaker again, this tick
+          }
         }
         if (ok) endCall(id, true);
         else failedAttempt(id, now, undefined);

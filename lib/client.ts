@@ -148,7 +148,7 @@ export function createApiClient(config: ApiClientConfig): ApiClient {
     // refresh) is refused before it is sent or counted by the fleet layer, so a retry waiting
     // in backoff never re-sends the old token.
     ...(auth ? [auth.attemptGuard] : []),
-    ...(fleet ? [fleetLayer(fleet, env, (config.retry !== false && config.retry?.retryableStatuses) || DEFAULT_RETRYABLE_STATUSES)] : []),
+    ...(fleet ? [fleetLayer(fleet, env, (config.retry !== false && config.retry?.retryableStatuses) || DEFAULT_RETRYABLE_STATUSES, config.timeoutMs)] : []),
     ...(config.layers?.attempt ?? []),
     offline.evidence,
   ];

@@ -20,13 +20,15 @@ export type Admission =
 
 /**
  * Closed sends; open rejects until `nextProbeAt`, then lets exactly one probe through and turns
- * half-open; half-open rejects everyone else (fail fast, they do not wait: the retry layer then
- * backs off as after any failure, and no request queues behind a probe that may hang).
+ * half-open; half-open rejects everyone else here. What a rejected attempt does is the fleet
+ * layer's policy: refused by an open breaker it fails fast (`CircuitOpenError` with the probe's
+ * time, which the retry layer waits for); refused while half-open it waits for the probe's
+ * verdict, at most its own timeout, and asks again.
  *
  * ```
- * closed ──threshold failures──▶ open ──nextProbeAt──▶ half-open ──probe ok──▶ closed
- *                                  ▲                        │
- *                                  └────probe failed────────┘   (probe cancelled: open, probe due now)
+ * closed ──threshold failures (or budget emptied)──▶ open ──nextProbeAt──▶ half-open ──probe ok──▶ closed
+ *                                                     ▲                        │
+ *                                                     └────probe failed────────┘   (probe cancelled: open, probe due now)
  * ```
  *
  * @example
@@ -51,6 +53,9 @@ export function admit(state: BreakerState, now: number): Admission {
  * `abandoned`: the probe was cancelled before an answer, so the next attempt may probe at once.
  *
  * @param random the client's random source, for the break's jitter
+ * @param budgetEmpty the failure left the origin's retry budget at 0 tokens: failures outnumber
+ *   answers by a whole bucket, which is an outage however the failures interleave, so it opens
+ *   the breaker below the threshold (whose probe then refills the bucket, see `afterAttempt`)
  * @example
  * recordOutcome({ kind: 'closed', failures: 4 }, 'failure', false, 1000, DEFAULT_CIRCUIT_BREAKER, () => 1);
  * // { kind: 'open', opens: 1, nextProbeAt: 6000 }
@@ -62,12 +67,13 @@ export function recordOutcome(
   now: number,
   config: CircuitBreakerConfig,
   random: () => number,
+  budgetEmpty = false,
 ): BreakerState {
   if (state.kind === 'closed') {
     if (outcome === 'success') return state.failures === 0 ? state : CLOSED;
     if (outcome === 'abandoned') return state;
     const failures = state.failures + 1;
-    return failures >= config.failureThreshold ? open(1, now, config, random) : { kind: 'closed', failures };
+    return failures >= config.failureThreshold || budgetEmpty ? open(1, now, config, random) : { kind: 'closed', failures };
   }
   if (state.kind === 'half-open' && probe) {
     if (outcome === 'success') return CLOSED;

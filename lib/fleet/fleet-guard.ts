@@ -16,10 +16,11 @@ import {
   timer,
 } from 'rxjs';
 import type { ApiEnv } from '../core/env';
-import { admit as admitBreaker, CLOSED, recordOutcome, type BreakerState } from './circuit-breaker';
+import { admit as admitBreaker, CLOSED, type BreakerState } from './circuit-breaker';
 import type { ResolvedFleetConfig } from './fleet-config';
 import { parseFleetSnapshot, type FleetSnapshot, type OriginSnapshot } from './fleet-state-store';
-import { retriesAllowed, tokensAfter } from './retry-budget';
+import { afterAttempt } from './fleet-outcome';
+import { retriesAllowed } from './retry-budget';
 
 /** What the app, devtools or the outbox can read about one origin. Times are scheduler ms. */
 export interface OriginFleetState {
@@ -240,17 +241,11 @@ export function createFleetGuard(config: ResolvedFleetConfig, env: ApiEnv): Flee
       // Nothing changes: a success on a closed breaker with a full bucket (the hot path).
       if (outcome !== 'failure' && !probe && record.breaker.kind === 'closed' && record.breaker.failures === 0 && record.tokens >= maxTokens) return;
       const before = view(origin, record);
-      if (config.budget && outcome !== 'abandoned') record.tokens = tokensAfter(record.tokens, outcome, config.budget);
-      if (config.breaker) {
-        const wasHalfOpen = record.breaker.kind === 'half-open';
-        record.breaker = recordOutcome(record.breaker, outcome, probe, scheduler.now(), config.breaker, env.random);
-        // The probe proved the origin is back: the budget starts over full, as for a fresh client.
-        // The outage drained it to 0, and A6 alone would need 6 answers before one retry, so the
-        // first lost packet after a recovery would fail its request (the loopback outage bench
-        // measured 74 % success after the outage on a loaded machine). The breaker, not the
-        // budget, is what stops the next outage.
-        if (wasHalfOpen && record.breaker.kind === 'closed') record.tokens = maxTokens;
-      }
+      // Budget and breaker together, by the rules of afterAttempt (an empty bucket opens the
+      // breaker; the probe that closes it refills the bucket).
+      const after = afterAttempt(record, outcome, probe, scheduler.now(), config, env.random);
+      record.tokens = after.tokens;
+      record.breaker = after.breaker;
       changed(origin, record, before);
     },
     pushback: (origin, retryAfterMs, status) => {

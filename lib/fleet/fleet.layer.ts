@@ -1,4 +1,4 @@
-import { Observable, switchMap, throwError } from 'rxjs';
+import { defer, filter, Observable, switchMap, take, throwError, timeout } from 'rxjs';
 import type { ApiEnv } from '../core/env';
 import { CircuitOpenError, HttpError } from '../core/errors';
 import type { Layer } from '../core/layer';
@@ -13,8 +13,16 @@ import { limitRetry } from './fleet-retry';
 
 /**
  * The fleet stage, one per attempt, right below retry: asks the origin's breaker whether the
- * attempt may go out (else fails it with `CircuitOpenError`, nothing sent), then reports how it
- * ended: a retryable failure (network, timeout, a status in `retryableStatuses`) counts against
+ * attempt may go out, then reports how it ended. Refused by an open breaker, the attempt fails
+ * fast with `CircuitOpenError` saying when the probe is due (nothing sent; the retry layer waits
+ * until then). Refused while half-open (another request is the probe), it waits for the probe's
+ * verdict, at most its own timeout (`timeoutMs` of the request, else the client's), and asks
+ * again: the probe's success sends it at once, its failure fails it fast with the next probe's
+ * time, a cancelled probe makes one waiter the new probe; no verdict in time fails it with
+ * `CircuitOpenError` (`half-open`). A request arriving as the origin recovers so costs no
+ * attempt and is not turned away while the probe proves the recovery.
+ *
+ * How an attempt ended: a retryable failure (network, timeout, a status in `retryableStatuses`) counts against
  * breaker and budget; any other answer, a 404 included, proves the origin is up. A 503 or 429
  * with `Retry-After` pauses every retry to the origin. A probe cancelled before its answer frees
  * the probe slot at once, so an unsubscribe never leaves the breaker stuck half-open.
@@ -26,17 +34,37 @@ import { limitRetry } from './fleet-retry';
  * const guard = createFleetGuard(resolveFleetConfig({}), env);
  * const send = chain([retryLayer({}, env, fleetRetryGate(guard, env)), fleetLayer(guard, env)], transport);
  */
-export function fleetLayer(guard: FleetGuard, env: ApiEnv, retryableStatuses: ReadonlySet<number> = DEFAULT_RETRYABLE_STATUSES): Layer {
+export function fleetLayer(guard: FleetGuard, env: ApiEnv, retryableStatuses: ReadonlySet<number> = DEFAULT_RETRYABLE_STATUSES, timeoutMs = 10_000): Layer {
   const statuses = { retryableStatuses };
-  const attempt = (req: ApiRequest, origin: string, next: (req: ApiRequest) => Observable<ApiResponse>): Observable<ApiResponse> => {
+  type Next = (req: ApiRequest) => Observable<ApiResponse>;
+  /** `deadline`: when a request waiting for a half-open verdict stops waiting (set by its first wait). */
+  const attempt = (req: ApiRequest, origin: string, next: Next, deadline?: number): Observable<ApiResponse> => {
     const admission = guard.admit(origin);
     if (admission.verdict === 'reject') {
+      if (admission.state === 'half-open') return awaitVerdict(req, origin, next, deadline ?? env.scheduler.now() + (req.timeoutMs ?? timeoutMs));
       const { nextProbeAt } = admission;
       const retryAfterMs = nextProbeAt === undefined ? undefined : Math.max(0, nextProbeAt - env.scheduler.now());
       return throwError(() => new CircuitOpenError(req, origin, admission.state, nextProbeAt, retryAfterMs));
     }
-    const probe = admission.verdict === 'probe';
-    return new Observable<ApiResponse>((subscriber) => {
+    return send(req, origin, next, admission.verdict === 'probe');
+  };
+  // The probe's verdict is any change of the origin that leaves half-open (closed, open again,
+  // probe cancelled, reset); then the breaker is asked again, so only one waiter can become a new probe.
+  const awaitVerdict = (req: ApiRequest, origin: string, next: Next, deadline: number): Observable<ApiResponse> =>
+    defer(() => {
+      const noVerdict = () => new CircuitOpenError(req, origin, 'half-open', undefined, undefined);
+      const waitMs = deadline - env.scheduler.now();
+      if (waitMs <= 0) return throwError(noVerdict);
+      return guard.changes$.pipe(
+        filter((s) => s.origin === origin && s.circuit !== 'half-open'),
+        take(1),
+        // `first`: only the wait is bounded here; the attempt it lets out has its own timeout.
+        timeout({ first: waitMs, scheduler: env.scheduler, with: () => throwError(noVerdict) }),
+        switchMap(() => attempt(req, origin, next, deadline)),
+      );
+    });
+  const send = (req: ApiRequest, origin: string, next: Next, probe: boolean): Observable<ApiResponse> =>
+    new Observable<ApiResponse>((subscriber) => {
       let settled = false;
       const settle = (outcome: 'success' | 'failure' | 'abandoned'): void => {
         if (settled) return;
@@ -66,7 +94,6 @@ export function fleetLayer(guard: FleetGuard, env: ApiEnv, retryableStatuses: Re
         settle('abandoned');
       };
     });
-  };
   return (req, next) => {
     const origin = fastOrigin(req.url);
     if (origin === undefined) return next(req);

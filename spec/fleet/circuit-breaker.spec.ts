@@ -64,6 +64,28 @@ describe('circuit breaker decisions', () => {
     ])('%s', (_rule, state, outcome, probe, expected) => {
       expect(recordOutcome(state, outcome, probe, 1000, EXACT, noRandom)).toEqual(expected);
     });
+
+    it.each<[string, BreakerState, 'success' | 'failure' | 'abandoned', boolean, BreakerState]>([
+      [
+        'a failure that empties the budget opens below the threshold',
+        { kind: 'closed', failures: 3 },
+        'failure',
+        false,
+        { kind: 'open', opens: 1, nextProbeAt: 6000 },
+      ],
+      ['the first failure opens too when it empties the budget', CLOSED, 'failure', false, { kind: 'open', opens: 1, nextProbeAt: 6000 }],
+      ['a success never opens, empty budget or not', { kind: 'closed', failures: 3 }, 'success', false, CLOSED],
+      ["the probe's failure opens again as before", { kind: 'half-open', opens: 1 }, 'failure', true, { kind: 'open', opens: 2, nextProbeAt: 6000 }],
+      [
+        'a late failure while open changes nothing',
+        { kind: 'open', opens: 1, nextProbeAt: 3000 },
+        'failure',
+        false,
+        { kind: 'open', opens: 1, nextProbeAt: 3000 },
+      ],
+    ])('with the budget empty after the outcome: %s', (_rule, state, outcome, probe, expected) => {
+      expect(recordOutcome(state, outcome, probe, 1000, EXACT, noRandom, true)).toEqual(expected);
+    });
   });
 
   describe('breakMs', () => {

@@ -25,7 +25,13 @@ function backend(answer: (req: ApiRequest) => Observable<ApiResponse>) {
 }
 
 /** A client in virtual time with exact waits: no retry jitter, no break jitter. */
-function clientFor(rx: TestScheduler, handler: ApiClientConfig['transport'], fleet: FleetConfig, retry: ApiClientConfig['retry'] = { jitter: 'none' }) {
+function clientFor(
+  rx: TestScheduler,
+  handler: ApiClientConfig['transport'],
+  fleet: FleetConfig,
+  retry: ApiClientConfig['retry'] = { jitter: 'none' },
+  extra: Partial<ApiClientConfig> = {},
+) {
   // These specs exercise the mechanisms with A6's 10-token bucket (the default until the fleet simulation chose 4); an own budget wins.
   const client = createApiClient({
     baseUrl: API,
@@ -35,6 +41,7 @@ function clientFor(rx: TestScheduler, handler: ApiClientConfig['transport'], fle
     dedupe: false,
     retry,
     fleet: { budget: { maxTokens: 10 }, ...fleet },
+    ...extra,
   });
   const events: ClientEvent[] = [];
   client.events$.subscribe((e) => events.push(e));
@@ -57,7 +64,7 @@ describe('fleet safety through createApiClient (virtual time)', () => {
   });
 
   describe('circuit breaker', () => {
-    it('opens after consecutive failures, fails fast saying when the probe is due, lets exactly one probe through, closes on its success', () => {
+    it('opens after consecutive failures, fails fast saying when the probe is due, lets exactly one probe through, closes on its success; a request meeting the probe in flight waits for its verdict', () => {
       rx.run(({ cold, expectObservable }) => {
         // Down until 1000 ms, then answering after 10 ms.
         const server = backend((req) =>
@@ -76,15 +83,12 @@ describe('fleet safety through createApiClient (virtual time)', () => {
         expectObservable(client.get('/c')).toBe('-#', undefined, httpError(503, null, {}, requestOf('/c'))); // third failure at 1: open until 1001
         expectObservable(client.get('/d'), '500ms ^').toBe('500ms #', undefined, new CircuitOpenError(requestOf('/d'), API, 'open', 1001, 501));
         expectObservable(client.get('/probe'), '1001ms ^').toBe('1011ms (r|)', { r: ok.body });
-        expectObservable(client.get('/e'), '1005ms ^').toBe(
-          '1005ms #',
-          undefined,
-          new CircuitOpenError(requestOf('/e'), API, 'half-open', undefined, undefined),
-        );
+        // Half-open at 1005: /e waits for the probe's verdict (closed at 1011), then goes out.
+        expectObservable(client.get('/e'), '1005ms ^').toBe('1021ms (r|)', { r: ok.body });
         expectObservable(client.get('/f'), '1020ms ^').toBe('1030ms (r|)', { r: ok.body });
 
         rx.flush();
-        expect(server.seen.map((r) => r.url.slice(API.length))).toEqual(['/a', '/b', '/c', '/probe', '/f']);
+        expect(server.seen.map((r) => r.url.slice(API.length))).toEqual(['/a', '/b', '/c', '/probe', '/e', '/f']);
         expect(fleetEvents(events)).toEqual(['1 open probe@1001', '1001 half-open', '1011 closed']);
       });
     });
@@ -104,6 +108,89 @@ describe('fleet safety through createApiClient (virtual time)', () => {
         expectObservable(client.get('/items')).toBe('1103ms (r|)', { r: ok.body });
         rx.flush();
         expect(server.seen).toHaveLength(3);
+      });
+    });
+
+    it("while the probe is in flight, the others wait for its verdict: its failure fails them fast with the next probe's time, sending nothing", () => {
+      rx.run(({ cold, expectObservable }) => {
+        const server = backend((req) => cold<ApiResponse>('-----#', undefined, httpError(503, null, {}, req)));
+        const { client, events } = clientFor(
+          rx,
+          server.handler,
+          { budget: false, breaker: { failureThreshold: 1, openMs: 1000, jitter: 'none' } },
+          { maxAttempts: 1 },
+        );
+        expectObservable(client.get('/a')).toBe('-----#', undefined, httpError(503, null, {}, requestOf('/a'))); // open at 5, probe due at 1005
+        expectObservable(client.get('/probe'), '1005ms ^').toBe('1010ms #', undefined, httpError(503, null, {}, requestOf('/probe')));
+        const refused = (path: string) => new CircuitOpenError(requestOf(path), API, 'open', 2010, 1000);
+        expectObservable(client.get('/w1'), '1006ms ^').toBe('1010ms #', undefined, refused('/w1'));
+        expectObservable(client.get('/w2'), '1009ms ^').toBe('1010ms #', undefined, refused('/w2'));
+        rx.flush();
+        expect(server.seen.map((r) => r.url.slice(API.length))).toEqual(['/a', '/probe']);
+        expect(fleetEvents(events)).toEqual(['5 open probe@1005', '1005 half-open', '1010 open probe@2010']);
+      });
+    });
+
+    it("the wait for the verdict is bounded by the waiting request's own timeout (per request, else the client's)", () => {
+      rx.run(({ cold, expectObservable }) => {
+        let n = 0;
+        // The first attempt fails, the probe never answers (a transport without a timeout of its own).
+        const server = backend((req) => (++n === 1 ? cold<ApiResponse>('-#', undefined, httpError(503, null, {}, req)) : cold<ApiResponse>('-')));
+        const { client } = clientFor(
+          rx,
+          server.handler,
+          { budget: false, breaker: { failureThreshold: 1, openMs: 100, jitter: 'none' } },
+          { maxAttempts: 1 },
+          { timeoutMs: 50 },
+        );
+        client.get('/a').subscribe({ error: () => undefined }); // open at 1, probe due at 101
+        expectObservable(client.get('/probe', { timeoutMs: 5000 }), '101ms ^').toBe(''); // never answers
+        expectObservable(client.get('/w1'), '110ms ^').toBe(
+          '160ms #',
+          undefined,
+          new CircuitOpenError(requestOf('/w1'), API, 'half-open', undefined, undefined),
+        );
+        expectObservable(client.get('/w2', { timeoutMs: 20 }), '110ms ^').toBe(
+          '130ms #',
+          undefined,
+          new CircuitOpenError(requestOf('/w2'), API, 'half-open', undefined, undefined),
+        );
+        rx.flush();
+        expect(server.seen.map((r) => r.url.slice(API.length))).toEqual(['/a', '/probe']);
+      });
+    });
+
+    it('unsubscribing while waiting for the verdict cancels the wait: nothing is sent later', () => {
+      rx.run(({ cold, expectObservable }) => {
+        let n = 0;
+        const server = backend((req) => (++n === 1 ? cold<ApiResponse>('-#', undefined, httpError(503, null, {}, req)) : cold('-----(r|)', { r: ok })));
+        const { client } = clientFor(rx, server.handler, { budget: false, breaker: { failureThreshold: 1, openMs: 100, jitter: 'none' } }, { maxAttempts: 1 });
+        client.get('/a').subscribe({ error: () => undefined });
+        expectObservable(client.get('/probe'), '101ms ^').toBe('106ms (r|)', { r: ok.body });
+        expectObservable(client.get('/gone'), '102ms ^-!').toBe('');
+        expectObservable(client.get('/stays'), '102ms ^').toBe('111ms (r|)', { r: ok.body });
+        rx.flush();
+        expect(server.seen.map((r) => r.url.slice(API.length))).toEqual(['/a', '/probe', '/stays']);
+      });
+    });
+
+    it('a waiting request becomes the probe when the probe in flight is cancelled', () => {
+      rx.run(({ cold, expectObservable }) => {
+        let n = 0;
+        const server = backend((req) => (++n === 1 ? cold<ApiResponse>('-#', undefined, httpError(503, null, {}, req)) : cold('-----(r|)', { r: ok })));
+        const { client, events } = clientFor(
+          rx,
+          server.handler,
+          { budget: false, breaker: { failureThreshold: 1, openMs: 100, jitter: 'none' } },
+          { maxAttempts: 1 },
+        );
+        client.get('/a').subscribe({ error: () => undefined });
+        expectObservable(client.get('/probe'), '101ms ^-!').toBe(''); // cancelled at 103
+        expectObservable(client.get('/w1'), '102ms ^').toBe('108ms (r|)', { r: ok.body }); // probes at 103
+        expectObservable(client.get('/w2'), '102ms ^').toBe('113ms (r|)', { r: ok.body }); // waits for /w1's verdict at 108
+        rx.flush();
+        expect(server.seen.map((r) => r.url.slice(API.length))).toEqual(['/a', '/probe', '/w1', '/w2']);
+        expect(fleetEvents(events)).toEqual(['1 open probe@101', '101 half-open', '103 open probe@103', '103 half-open', '108 closed']);
       });
     });
 
@@ -185,6 +272,31 @@ describe('fleet safety through createApiClient (virtual time)', () => {
         rx.flush();
         expect(fleetEvents(events)).toEqual(['41 budget spent (5)', '51 open probe@1051', '1051 half-open', '1052 closed', '1052 budget refilled (10)']);
         expect(client.fleet.state(API)).toMatchObject({ tokens: 10, retriesAllowed: true });
+      });
+    });
+
+    it('the failure that empties the bucket opens the breaker (more failures than answers by a whole bucket is an outage), and the probe refills it', () => {
+      rx.run(({ cold, expectObservable }) => {
+        const server = backend((req) => (rx.now() < 1000 ? cold<ApiResponse>('-#', undefined, httpError(503, null, {}, req)) : cold('-(r|)', { r: ok })));
+        const { client, events } = clientFor(
+          rx,
+          server.handler,
+          { budget: { maxTokens: 4 }, breaker: { failureThreshold: 5, openMs: 1000, jitter: 'none' } },
+          { jitter: 'none', baseDelayMs: 100 },
+        );
+        const spent = (path: string, attempts: number) => {
+          const error = new RetryBudgetExhaustedError(requestOf(path), API, httpError(503, null, {}, requestOf(path)));
+          error.attempts = attempts;
+          return error;
+        };
+        expectObservable(client.get('/a')).toBe('102ms #', undefined, spent('/a', 2)); // 4 → 3 → 2 tokens
+        expectObservable(client.get('/b'), '200ms ^').toBe('201ms #', undefined, spent('/b', 1)); // 1
+        expectObservable(client.get('/c'), '300ms ^').toBe('301ms #', undefined, spent('/c', 1)); // 0: open, probe due at 1301
+        // /d is refused (nothing sent), waits for the probe and is the probe: the origin is back.
+        expectObservable(client.get('/d'), '400ms ^').toBe('1302ms (r|)', { r: ok.body });
+        rx.flush();
+        expect(server.seen.map((r) => r.url.slice(API.length))).toEqual(['/a', '/a', '/b', '/c', '/d']);
+        expect(fleetEvents(events)).toEqual(['102 budget spent (2)', '301 open probe@1301', '1301 half-open', '1302 closed', '1302 budget refilled (4)']);
       });
     });
 
