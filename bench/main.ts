@@ -3,7 +3,7 @@
  * finish and written to `bench/RESULTS.md` with a header describing the machine.
  *
  * Order: bundle sizes, entity-store fan-out, whole-pipeline overhead, auth storm, flaky network, loopback outage,
- * the fleet simulation (which also writes `bench/fleet-sim.svg`), then the cache
+ * the fleet simulation (which also writes `bench/fleet-sim.svg`), offline replay across restarts, then the cache
  * scenarios of `cache.bench.ts` (memory-tier hit, revalidation) when that file is present.
  * A scenario that throws is reported as such and the run goes on.
  *
@@ -20,6 +20,7 @@ import { bundleSizeScenario } from './bundle-size.bench';
 import { fanoutScenario } from './fanout.bench';
 import { flakyScenario } from './flaky.bench';
 import { fleetScenario } from './fleet.bench';
+import { offlineScenario } from './offline.bench';
 import { outageScenario } from './outage.bench';
 import { pipelineOverheadScenario } from './pipeline-overhead.bench';
 import { type ScenarioResult, formatTable } from './report';
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
     ['flakyScenario', flakyScenario],
     ['outageScenario', outageScenario],
     ['fleetScenario', fleetScenario],
+    ['offlineScenario', offlineScenario],
     ...(await cacheScenarios()),
   ];
   const only = process.argv.slice(2).map((word) => word.toLowerCase());
