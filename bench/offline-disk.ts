@@ -23,6 +23,10 @@ const later = (): Promise<void> => new Promise((resolve) => setImmediate(resolve
 
 export class Disk {
   private readonly data = new Map<string, string>();
+  /** `performance.now()` of the last write that landed (by any process). */
+  lastWriteAt = 0;
+  /** Writes asked for and not landed yet. */
+  writesInFlight = 0;
 
   /** UTF-8 bytes of every key and value stored now. */
   bytes(): number {
@@ -33,9 +37,14 @@ export class Disk {
 
   open(): DiskHandle {
     const data = this.data;
+    const landed = (): void => {
+      this.lastWriteAt = performance.now();
+    };
     let alive = true;
-    const answer = async <T>(work: () => T, callback?: (error: unknown, value?: T) => void): Promise<T> => {
+    const answer = async <T>(work: () => T, callback?: (error: unknown, value?: T) => void, write = false): Promise<T> => {
+      if (write) this.writesInFlight++;
       await later();
+      if (write) this.writesInFlight--;
       const value = work();
       callback?.(null, value);
       return value;
@@ -43,13 +52,25 @@ export class Disk {
     return {
       getItem: (key, callback) => answer(() => data.get(key) ?? null, callback),
       setItem: (key, value, callback) =>
-        answer(() => {
-          if (alive) data.set(key, value);
-        }, callback),
+        answer(
+          () => {
+            if (!alive) return;
+            data.set(key, value);
+            landed();
+          },
+          callback,
+          true,
+        ),
       removeItem: (key, callback) =>
-        answer(() => {
-          if (alive) data.delete(key);
-        }, callback),
+        answer(
+          () => {
+            if (!alive) return;
+            data.delete(key);
+            landed();
+          },
+          callback,
+          true,
+        ),
       getAllKeys: (callback) => answer(() => [...data.keys()], callback),
       kill: () => {
         alive = false;
