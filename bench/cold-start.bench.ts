@@ -22,7 +22,7 @@
  */
 import { build } from 'esbuild';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { launchBrowserContext } from '../spec/e2e/browser';
@@ -47,7 +47,7 @@ const CONTESTANTS: readonly Contestant[] = [
 /** The issue's 1,000 entries, and a tenth of it to show how each contestant grows with the cache. */
 const SIZES = [100, 1_000] as const;
 /** Fresh page loads per contestant and size; the table shows their median. */
-const RUNS = 7;
+const RUNS = 9;
 /** Seed fails past this (a library that never says "stored"). */
 const SEED_TIMEOUT_MS = 60_000;
 
@@ -117,10 +117,10 @@ async function openPage(context: BrowserContext, server: ColdStartServer, contes
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(String(error.stack ?? error)));
   const cdp = await context.newCDPSession(page);
-  // Chromium's own HTTP cache would answer a plain fetch of a max-age response without reaching
-  // the server (and so hide a TanStack query that fell back to the network): it is not what is measured.
-  await cdp.send('Network.enable');
-  await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+  // Chromium's own HTTP cache would answer a plain fetch of a max-age response fetched by an
+  // earlier page without reaching the server (and so hide a TanStack query that fell back to the
+  // network): emptied before every page, it is not what is measured.
+  await cdp.send('Network.clearBrowserCache');
   await page.goto(`${server.url}/${contestant.name}.html`);
   await page.waitForFunction(() => window.__coldStart !== undefined, undefined, { timeout: 10_000 });
   return { page, errors, cdp };
@@ -207,6 +207,7 @@ function report(seeds: ReadonlyMap<string, SeedOutcome>, loads: ReadonlyMap<stri
       'heap: CDP Performance.getMetrics JSHeapUsedSize after HeapProfiler.collectGarbage, once the first answer is in; growth is over the same page before the client was created',
       `seeded in a first page through each library's own API: rxsync get() then cache.flush(); persistQueryClient fetchQuery then persistQueryClientSave (what its subscription runs on each change); the query persister fetchQuery, whose persisterFn stores each answer; the item asked is /api/items/${askedId(big)} of ${big.toLocaleString('en')}`,
       `seeding ${big.toLocaleString('en')} (fetch + persist, not what is measured, one page each in turn): ${CONTESTANTS.map((c) => `${c.name} ${((seeds.get(key(c, big))?.ms ?? 0) / 1000).toFixed(1)} s`).join(', ')}`,
+      `machine load average at the end of the run: ${loadavg()[0].toFixed(1)} (shared cores: absolute times drift, ratios in one run hold better; rxsync's startup, many small IndexedDB steps, spreads the most under load)`,
       'caveat: the browser stays up between loads, so IndexedDB reads come from a warm LevelDB and OS cache (an app resumed, not a phone rebooted); pages bundled with esbuild, minified, NODE_ENV=production',
     ],
   };
