@@ -3,7 +3,8 @@
  * finish and written to `bench/RESULTS.md` with a header describing the machine.
  *
  * Order: bundle sizes, entity-store fan-out, whole-pipeline overhead, auth storm, flaky network, loopback outage,
- * the fleet simulation (which also writes `bench/fleet-sim.svg`), offline replay across restarts, then the cache
+ * the fleet simulation (which also writes `bench/fleet-sim.svg`), offline replay across restarts, the cold start
+ * from IndexedDB in headless Chromium, then the cache
  * scenarios of `cache.bench.ts` (memory-tier hit, revalidation) when that file is present.
  * A scenario that throws is reported as such and the run goes on.
  *
@@ -17,6 +18,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { authStormScenario } from './auth-storm.bench';
 import { bundleSizeScenario } from './bundle-size.bench';
+import { coldStartScenario } from './cold-start.bench';
 import { fanoutScenario } from './fanout.bench';
 import { flakyScenario } from './flaky.bench';
 import { fleetScenario } from './fleet.bench';
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
     ['outageScenario', outageScenario],
     ['fleetScenario', fleetScenario],
     ['offlineScenario', offlineScenario],
+    ['coldStartScenario', coldStartScenario],
     ...(await cacheScenarios()),
   ];
   const only = process.argv.slice(2).map((word) => word.toLowerCase());
