@@ -12,9 +12,9 @@ import { parseCacheControl } from './cache-control';
 import { decideCache, servableOnFailure, type CacheDecision, type DecisionOptions, type FailureKind } from './cache-decision';
 import { estimateSize, hydrate, storedHeaders, type CacheEntry, type StoredResponse } from './cache-entry';
 import { ownBody, servedBody } from './stored-body';
-import { cacheKey, selectVaryHeaders } from './cache-key';
+import { cacheKey, selectVaryHeaders, variantKey } from './cache-key';
 import { mergeNotModified, notModifiedMatches, withValidators } from './conditional';
-import { analyzeResponse, currentAgeMs, noStoreResponse, requestTimeOf, type RequestTimed } from './freshness';
+import { analyzeResponse, currentAgeMs, noStoreResponse, parseVary, requestTimeOf, type RequestTimed } from './freshness';
 import { CONSULT_PERSISTENT, type TwoTierCache } from './two-tier-cache';
 
 export interface CacheReadContext {
@@ -61,9 +61,9 @@ export function cacheRead(ctx: CacheReadContext, req: ApiRequest, next: Handler)
   const read = new CacheRead(ctx, req, next, partition, session, cacheKey(partition, req.method, req.url), req.context.get(FETCH_POLICY));
   if (read.policy === 'network-only') return read.decide(undefined, 'memory', ctx.env.scheduler.now());
   const now = ctx.env.scheduler.now();
-  const found = ctx.tiers.peek(read.key, now);
+  const found = ctx.tiers.peek(read.key, req.headers, now);
   if (found === CONSULT_PERSISTENT) {
-    return ctx.tiers.load(read.key).pipe(
+    return ctx.tiers.load(read.key, req.headers).pipe(
       switchMap((stored) =>
         // An account switch (or logout) while the persistent tier was read: what was read is the
         // old user's, and the network would answer as the new one. Neither reaches this subscriber.
@@ -76,6 +76,8 @@ export function cacheRead(ctx: CacheReadContext, req: ApiRequest, next: Handler)
 
 class CacheRead {
   readonly options: DecisionOptions;
+  /** The stored response this read selected (§4.1), the one a network answer replaces or refreshes. */
+  private selected: StoredResponse | undefined;
 
   constructor(
     readonly ctx: CacheReadContext,
@@ -83,6 +85,7 @@ class CacheRead {
     readonly next: Handler,
     readonly partition: string,
     readonly session: string | undefined,
+    /** The URL's key; each stored variant has its own key below it (`variantKey`). */
     readonly key: string,
     readonly policy: FetchPolicy,
   ) {
@@ -100,6 +103,7 @@ class CacheRead {
   }
 
   decide(stored: StoredResponse | undefined, tier: Tier, now: number): Observable<ApiResponse> {
+    this.selected = stored;
     return this.run(decideCache(stored, this.req, now, this.policy, this.options), stored, tier, now);
   }
 
@@ -213,7 +217,7 @@ class CacheRead {
     }
     if (!notModifiedMatches(leg.stored.entry.headers, res.headers)) {
       // §4.3.4: this 304 selects no stored response; ask again without validators.
-      this.ctx.tiers.remove(this.key);
+      this.ctx.tiers.remove(leg.stored.entry.key);
       return this.network({ ...leg, stored: undefined, conditional: false });
     }
     const responseTime = env.scheduler.now();
@@ -254,16 +258,20 @@ class CacheRead {
       : analyzeResponse({ method: req.method, status: res.status, requestHeaders: req.headers, responseHeaders: res.headers, responseTime });
     if (!facts?.storable) {
       // A request's own no-store (§5.2.1.5) leaves the stored response alone.
-      if (evictIfUnstorable && !parseCacheControl(req.headers['cache-control']).has('no-store')) ctx.tiers.remove(this.key);
+      if (evictIfUnstorable && !parseCacheControl(req.headers['cache-control']).has('no-store')) {
+        const vary = parseVary(res.headers.vary);
+        this.discard(variantKey(this.key, vary, selectVaryHeaders(vary, req.headers)));
+      }
       return;
     }
     const headers = storedHeaders(res.headers, responseTime);
     const url = res.url || req.url;
     const own = ownBody(res.body);
     const ttlMs = ctx.config.ttlFor(req.url, this.options.requestTtlMs);
+    const varyHeaders = selectVaryHeaders(facts.vary, req.headers);
     this.keep({
       v: 1,
-      key: this.key,
+      key: variantKey(this.key, facts.vary, varyHeaders),
       url,
       method: req.method,
       status: res.status,
@@ -273,7 +281,7 @@ class CacheRead {
       requestTime,
       responseTime,
       ...(ttlMs === undefined ? {} : { ttlMs }),
-      varyHeaders: selectVaryHeaders(facts.vary, req.headers),
+      varyHeaders,
       size: estimateSize(own.size, headers, url),
     });
   }
@@ -298,11 +306,24 @@ class CacheRead {
     const { ctx } = this;
     const stored = hydrate(entry, ctx.config);
     if (!stored.facts.storable || stored.expiresAt <= entry.responseTime || this.sessionChanged()) {
-      ctx.tiers.remove(this.key);
+      this.discard(entry.key);
       return undefined;
     }
-    ctx.tiers.set(this.key, stored);
+    ctx.tiers.set(entry.key, stored);
+    // The response this read selected is superseded for it, even under other Vary fields (the server changed its Vary).
+    if (this.selected !== undefined && this.selected.entry.key !== entry.key) ctx.tiers.remove(this.selected.entry.key);
+    this.selected = stored;
     return stored;
+  }
+
+  /**
+   * A network answer that is not kept outdates what it would have replaced: the variant filed
+   * under `key` (the same Vary fields and values) and the stored response this read selected.
+   * Other variants of the URL answer other requests and stay (§4.1).
+   */
+  private discard(key: string): void {
+    this.ctx.tiers.remove(key);
+    if (this.selected !== undefined && this.selected.entry.key !== key) this.ctx.tiers.remove(this.selected.entry.key);
   }
 }
 

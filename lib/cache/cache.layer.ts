@@ -151,15 +151,17 @@ function createTiers(config: ResolvedCacheConfig, env: ApiEnv): TwoTierCache {
         maxEntries: config.maxEntries,
         maxBytes: config.maxBytes,
         startupTimeoutMs: config.startupTimeoutMs,
+        maxVariants: config.maxVariants,
         expiresAtOf: (entry) => hydrate(entry, config).expiresAt,
       })
     : undefined;
-  return createTwoTierCache({ memory: config.memory, persistent, env, hydrate: (entry) => hydrate(entry, config) });
+  return createTwoTierCache({ memory: config.memory, persistent, env, hydrate: (entry) => hydrate(entry, config), maxVariants: config.maxVariants });
 }
 
 /**
  * RFC 9111 §4.4: a non-error response (2xx, 3xx) to an unsafe method invalidates the target URI,
- * and Location / Content-Location when on the same origin (never another origin's entries).
+ * and Location / Content-Location when on the same origin (never another origin's entries),
+ * every stored variant of each (§4.1).
  */
 function invalidateAfterUnsafe(tiers: TwoTierCache, partition: string, req: ApiRequest, res: ApiResponse): void {
   if (res.status >= 400) return;
@@ -170,8 +172,8 @@ function invalidateAfterUnsafe(tiers: TwoTierCache, partition: string, req: ApiR
     if (url !== undefined && originOf(url) === origin) urls.add(url);
   }
   for (const url of urls) {
-    tiers.remove(cacheKey(partition, 'GET', url));
-    tiers.remove(cacheKey(partition, 'HEAD', url));
+    tiers.removeUrl(cacheKey(partition, 'GET', url));
+    tiers.removeUrl(cacheKey(partition, 'HEAD', url));
   }
 }
 
