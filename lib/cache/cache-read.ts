@@ -13,7 +13,7 @@ import { decideCache, servableOnFailure, type CacheDecision, type DecisionOption
 import { estimateSize, hydrate, storedHeaders, type CacheEntry, type StoredResponse } from './cache-entry';
 import { ownBody, servedBody } from './stored-body';
 import { cacheKey, selectVaryHeaders, variantKey } from './cache-key';
-import { mergeNotModified, notModifiedMatches, withValidators } from './conditional';
+import { headFreshens, mergeNotModified, notModifiedMatches, withValidators } from './conditional';
 import { analyzeResponse, currentAgeMs, noStoreResponse, parseVary, requestTimeOf, type RequestTimed } from './freshness';
 import { CONSULT_PERSISTENT, type TwoTierCache } from './two-tier-cache';
 
@@ -60,24 +60,60 @@ export function cacheRead(ctx: CacheReadContext, req: ApiRequest, next: Handler)
   const session = ctx.sessionKey?.();
   const read = new CacheRead(ctx, req, next, partition, session, cacheKey(partition, req.method, req.url), req.context.get(FETCH_POLICY));
   if (read.policy === 'network-only') return read.decide(undefined, 'memory', ctx.env.scheduler.now());
+  if (req.method === 'HEAD') return headRead(ctx, read);
   const now = ctx.env.scheduler.now();
   const found = ctx.tiers.peek(read.key, req.headers, now);
-  if (found === CONSULT_PERSISTENT) {
-    return ctx.tiers.load(read.key, req.headers).pipe(
-      switchMap((stored) =>
-        // An account switch (or logout) while the persistent tier was read: what was read is the
-        // old user's, and the network would answer as the new one. Neither reaches this subscriber.
-        read.sessionChanged() ? throwError(() => new AuthError(req, 'session-changed')) : read.decide(stored, 'persistent', ctx.env.scheduler.now()),
-      ),
-    );
-  }
+  if (found === CONSULT_PERSISTENT) return lookupPersistent(ctx, read, read.key, (stored, now) => read.decide(stored, 'persistent', now));
   return read.decide(found, 'memory', now);
+}
+
+/** The stored response for `key` read from the persistent tier, then `then`. */
+function lookupPersistent(
+  ctx: CacheReadContext,
+  read: CacheRead,
+  key: string,
+  then: (stored: StoredResponse | undefined, now: number) => Observable<ApiResponse>,
+): Observable<ApiResponse> {
+  return ctx.tiers.load(key, read.req.headers).pipe(
+    switchMap((stored) =>
+      // An account switch (or logout) while the persistent tier was read: what was read is the
+      // old user's, and the network would answer as the new one. Neither reaches this subscriber.
+      read.sessionChanged() ? throwError(() => new AuthError(read.req, 'session-changed')) : then(stored, ctx.env.scheduler.now()),
+    ),
+  );
+}
+
+/** Looks `key` up in memory, else in the persistent tier, then `then` (closures: HEAD only, off the hot path). */
+function lookup(
+  ctx: CacheReadContext,
+  read: CacheRead,
+  key: string,
+  then: (stored: StoredResponse | undefined, tier: Tier, now: number) => Observable<ApiResponse>,
+): Observable<ApiResponse> {
+  const now = ctx.env.scheduler.now();
+  const found = ctx.tiers.peek(key, read.req.headers, now);
+  return found === CONSULT_PERSISTENT ? lookupPersistent(ctx, read, key, (stored, later) => then(stored, 'persistent', later)) : then(found, 'memory', now);
+}
+
+/**
+ * RFC 9111 §4.3.5 (RFC 9110 §9.3.2): a HEAD is first answered from the stored GET response its
+ * Vary fields select, when that is fresh (its header fields, no body); else it takes the HEAD
+ * path (its own stored HEAD response, or the network), and a 200 it receives freshens or
+ * invalidates that GET response.
+ */
+function headRead(ctx: CacheReadContext, read: CacheRead): Observable<ApiResponse> {
+  return lookup(ctx, read, cacheKey(read.partition, 'GET', read.req.url), (get, tier, now) => {
+    const answer = read.headFromGet(get, tier, now);
+    return answer ?? lookup(ctx, read, read.key, (stored, headTier, later) => read.decide(stored, headTier, later));
+  });
 }
 
 class CacheRead {
   readonly options: DecisionOptions;
   /** The stored response this read selected (§4.1), the one a network answer replaces or refreshes. */
   private selected: StoredResponse | undefined;
+  /** A HEAD read's stored GET response (§4.3.5): a 200 to the HEAD freshens or invalidates it. */
+  private getVariant: StoredResponse | undefined;
 
   constructor(
     readonly ctx: CacheReadContext,
@@ -100,6 +136,22 @@ class CacheRead {
   /** The session this read began in has ended (logout, account switch) or the partition moved. */
   sessionChanged(): boolean {
     return this.ctx.partition() !== this.partition || this.ctx.sessionKey?.() !== this.session;
+  }
+
+  /**
+   * §4.3.5: a HEAD answered from the stored GET response `get`, when it may be used without the
+   * network; else `undefined`. Remembers `get` either way, for {@link freshenGet}.
+   */
+  headFromGet(get: StoredResponse | undefined, tier: Tier, now: number): Observable<ApiResponse> | undefined {
+    this.getVariant = get;
+    if (get === undefined) return undefined;
+    const d = decideCache(get, this.req, now, this.policy, this.options);
+    if (d.kind !== 'fresh' && d.kind !== 'stale') return undefined;
+    const { entry } = get;
+    this.ctx.env.emit({ type: 'cache-hit', method: 'HEAD', url: this.req.url, tier, stale: d.kind === 'stale' });
+    const headers = Object.freeze({ ...entry.headers, age: String(Math.floor(currentAgeMs(entry, get.facts, now) / 1000)) });
+    if (entry.status >= 400) return throwError(() => new HttpError(this.req, entry.status, headers, null));
+    return of(Object.freeze({ status: entry.status, headers, body: null, url: entry.url, fromCache: true, stale: d.kind === 'stale' }));
   }
 
   decide(stored: StoredResponse | undefined, tier: Tier, now: number): Observable<ApiResponse> {
@@ -210,6 +262,7 @@ class CacheRead {
       // an empty body (issue #7), but the protocol error it is.
       if (res.status === 304) return throwError(() => new HttpError(this.req, 304, res.headers, res.body));
       this.store(res, legStart);
+      if (this.getVariant !== undefined && res.status === 200) this.freshenGet(this.getVariant, res, legStart);
       // After a cached value, an unchanged body (a server without validators) is no news: like a 304.
       const unchanged = leg.background !== 'none' && leg.stored !== undefined && sameRepresentation(leg.stored.entry, res);
       if (leg.conditional) env.emit({ type: 'revalidated', method, url, changed: !unchanged });
@@ -288,9 +341,15 @@ class CacheRead {
 
   /** §4.3.4: a matching 304 refreshes the stored headers and timing; the stored body stays. */
   private refreshed(stored: StoredResponse, res: ApiResponse, requestTime: number, responseTime: number): StoredResponse {
+    const entry = this.refreshedEntry(stored, res, requestTime, responseTime);
+    return this.keep(entry) ?? hydrate(entry, this.ctx.config);
+  }
+
+  /** The stored entry with the header fields of `res` merged in (§3.2) and its timing restarted. */
+  private refreshedEntry(stored: StoredResponse, res: Pick<ApiResponse, 'headers'>, requestTime: number, responseTime: number): CacheEntry {
     const ttlMs = this.ctx.config.ttlFor(this.req.url, this.options.requestTtlMs) ?? stored.entry.ttlMs;
     const { ttlMs: _previous, ...rest } = stored.entry;
-    const entry: CacheEntry = {
+    return {
       ...rest,
       headers: mergeNotModified(stored.entry.headers, storedHeaders(res.headers, responseTime)),
       storedAt: responseTime,
@@ -298,7 +357,25 @@ class CacheRead {
       responseTime,
       ...(ttlMs === undefined ? {} : { ttlMs }),
     };
-    return this.keep(entry) ?? hydrate(entry, this.ctx.config);
+  }
+
+  /**
+   * §4.3.5: a 200 to HEAD updates the stored GET response it selected when the validators (and a
+   * Content-Length) match ({@link headFreshens}): header fields merged as for a 304 (§3.2), timing
+   * restarted, body kept. Otherwise that response is outdated: the RFC's "consider it stale" is
+   * done by removing it, so it is never served again, not even as a stale fallback. A GET stored
+   * or revalidated meanwhile is newer than this HEAD: left alone.
+   */
+  private freshenGet(get: StoredResponse, res: ApiResponse, legStart: number): void {
+    const { tiers, env, config } = this.ctx;
+    const responseTime = env.scheduler.now();
+    const getKey = cacheKey(this.partition, 'GET', this.req.url);
+    if (this.sessionChanged() || tiers.peek(getKey, this.req.headers, responseTime) !== get) return;
+    if (!headFreshens(get.entry.headers, res.headers)) return tiers.remove(get.entry.key);
+    const entry = this.refreshedEntry(get, res, requestTimeOf(res, legStart, responseTime), responseTime);
+    const stored = hydrate(entry, config);
+    if (stored.facts.storable && stored.expiresAt > responseTime) tiers.set(entry.key, stored);
+    else tiers.remove(entry.key);
   }
 
   /** Files an entry if it is still of use and the partition is unchanged; returns what was kept. */

@@ -67,6 +67,8 @@ export interface CacheLayerDeps {
  *
  * - GET and HEAD are looked up and stored; a hit in memory answers synchronously (`of`), with no
  *   network, auth or retry work. The requests it sends carry {@link BYPASS_PLATFORM_CACHE}.
+ *   Responses differing by their Vary fields are kept side by side (RFC 9111 §4.1). A fresh
+ *   stored GET answers a HEAD, and a 200 to a HEAD freshens or invalidates it (§4.3.5).
  * - A request carrying its own conditional or Range fields is the app's: passed through untouched.
  * - POST, PUT, PATCH, DELETE (any unsafe method) answered with a non-error status invalidate the
  *   target URI and same-origin Location / Content-Location (§4.4).

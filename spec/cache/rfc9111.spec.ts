@@ -796,10 +796,73 @@ describe('RFC 9111 through the client (cache layer and every other layer, virtua
     expect(again.error).toMatchObject({ name: 'HttpError', status: 404, body: { message: 'gone' } });
   });
 
-  it('caches HEAD apart from GET', () => {
-    const h = createCacheHarness({}, { through: 'client' });
-    prime(h, URL_A, { 'cache-control': 'max-age=60' });
-    expectNotCached(h, URL_A, { method: 'HEAD' });
-    expectFullyCached(h, URL_A);
+  describe('HEAD (§4.3.5, RFC 9110 §9.3.2)', () => {
+    const tagged = { 'cache-control': 'max-age=60', etag: '"v1"', 'content-length': '1' };
+    const head = (h: CacheHarness, headers: HeadersInit = {}) => h.read(URL_A, { method: 'HEAD', headers });
+
+    it('answers HEAD from a fresh stored GET response, with its header fields and no body (§4.3.5)', () => {
+      const h = createCacheHarness({}, { through: 'client' });
+      prime(h, URL_A, tagged);
+      h.advance(10 * SECOND);
+      const res = expectFullyCached(h, URL_A, { method: 'HEAD' });
+      expect(res).toMatchObject({ status: 200, body: null, fromCache: true, stale: false });
+      expect(res.headers).toMatchObject({ etag: '"v1"', age: '10', 'content-length': '1' });
+      expect(expectFullyCached(h, URL_A).body).toBe('A'); // the GET response keeps its body
+    });
+
+    it('answers HEAD from the stored GET variant its Vary fields select (§4.1, §4.3.5)', () => {
+      const h = createCacheHarness({}, { through: 'client' });
+      const varied = { ...tagged, vary: 'Accept-Language' };
+      h.respond({ status: 200, headers: { ...varied, etag: '"fr"' }, body: 'fr' }, { status: 200, headers: { ...varied, etag: '"de"' }, body: 'de' });
+      h.read(URL_A, { headers: { 'accept-language': 'fr' } });
+      h.read(URL_A, { headers: { 'accept-language': 'de' } });
+      expect(expectFullyCached(h, URL_A, { method: 'HEAD', headers: { 'accept-language': 'de' } }).headers.etag).toBe('"de"');
+    });
+
+    it('goes to the network for HEAD when the stored GET response is stale, then a matching 200 refreshes its header fields and freshness (§4.3.5, §3.2)', () => {
+      const h = createCacheHarness({}, { through: 'client' });
+      prime(h, URL_A, tagged);
+      h.advance(61 * SECOND);
+      h.respond({ status: 200, headers: { ...tagged, 'cache-control': 'max-age=120', 'x-checked': 'yes' } });
+      const answered = head(h);
+      expect(answered.values.map((v) => [v.status, v.fromCache])).toEqual([[200, false]]);
+      expect(h.requests.map((r) => r.method)).toEqual(['GET', 'HEAD']);
+      h.advance(100 * SECOND);
+      const res = expectFullyCached(h, URL_A);
+      expect(res.body).toBe('A');
+      expect(res.headers).toMatchObject({ 'x-checked': 'yes', 'cache-control': 'max-age=120', age: '100' });
+    });
+
+    it('considers the stored GET response stale when a 200 to HEAD carries another ETag (§4.3.5)', () => {
+      const h = createCacheHarness({}, { through: 'client' });
+      prime(h, URL_A, tagged);
+      h.respond({ status: 200, headers: { ...tagged, etag: '"v2"' } });
+      head(h, { 'cache-control': 'no-cache' });
+      expectNotCached(h, URL_A);
+    });
+
+    it('considers the stored GET response stale when a 200 to HEAD carries another Content-Length (§4.3.5)', () => {
+      const h = createCacheHarness({}, { through: 'client' });
+      prime(h, URL_A, tagged);
+      h.respond({ status: 200, headers: { ...tagged, 'content-length': '2' } });
+      head(h, { 'cache-control': 'no-cache' });
+      expectNotCached(h, URL_A);
+    });
+
+    it('keeps the stored GET response when the HEAD answer is an error (only a 200 freshens or invalidates, §4.3.5)', () => {
+      const h = createCacheHarness({}, { through: 'client' });
+      prime(h, URL_A, { ...tagged, 'cache-control': 'max-age=600' });
+      h.respond({ status: 500 });
+      expect(head(h, { 'cache-control': 'no-cache' }).error).toBeInstanceOf(HttpError);
+      expect(expectFullyCached(h, URL_A).body).toBe('A');
+    });
+
+    it('still stores a HEAD response for later HEAD requests, and never answers a GET with it (RFC 9110 §9.3.2)', () => {
+      const h = createCacheHarness({}, { through: 'client' });
+      h.respond({ status: 200, headers: { 'cache-control': 'max-age=60' } });
+      head(h);
+      expectFullyCached(h, URL_A, { method: 'HEAD' });
+      expectNotCached(h, URL_A);
+    });
   });
 });
