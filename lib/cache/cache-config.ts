@@ -108,6 +108,13 @@ export interface CacheConfig {
   readonly maxStaleMs?: number;
   /** When a stored response stands in for a failed network: see {@link StaleFallback}. Default `'unreachable'`. */
   readonly staleFallback?: StaleFallback;
+  /**
+   * How many responses one URL keeps side by side when they differ by the request fields their
+   * `Vary` names (RFC 9111 §4.1: a French and a German answer, one per app-set credential). The
+   * oldest beyond it is dropped, in both tiers, so a server varying on a per-request field cannot
+   * fill the cache with one URL. Default 8 (a value below 1 means the default).
+   */
+  readonly maxVariants?: number;
   /** localforage instance name (database name). Default `'rxsync'`. */
   readonly name?: string;
   /**
@@ -124,6 +131,7 @@ export const CACHE_DEFAULTS = {
   maxEntries: 500, // a few screens of lists and details; the LRU keeps the working set
   maxBytes: 5_000_000, // well under the smallest mobile WebView quotas (iOS Safari ~50 MB)
   maxStaleMs: 7 * 24 * 3600 * 1000, // offline for a week still shows the last known data, marked stale
+  maxVariants: 8, // languages × formats of one URL in practice; a per-request Vary (a request id) stops here
   name: 'rxsync',
   startupTimeoutMs: 5_000, // an IndexedDB that has not answered in 5 s is stuck (a blocked upgrade, a wedged WebView); the app goes on
 } as const;
@@ -138,6 +146,7 @@ export interface ResolvedCacheConfig {
   readonly maxStaleMs: number;
   readonly staleFallback: StaleFallback;
   readonly startupTimeoutMs: number;
+  readonly maxVariants: number;
   /** The TTL a response to `url` gets when stored (request token, route, default). */
   readonly ttlFor: (url: string, requestTtlMs: number | undefined) => number | undefined;
 }
@@ -157,6 +166,7 @@ export function resolveCacheConfig(config: CacheConfig = {}): ResolvedCacheConfi
     maxStaleMs: config.maxStaleMs ?? CACHE_DEFAULTS.maxStaleMs,
     staleFallback: config.staleFallback ?? 'unreachable',
     startupTimeoutMs: clampTimeout(config.startupTimeoutMs ?? CACHE_DEFAULTS.startupTimeoutMs),
+    maxVariants: atLeastOne(config.maxVariants),
     ttlFor: (url, requestTtlMs) => requestTtlMs ?? routes.find((r) => r.matches(url))?.ttlMs ?? defaultMs,
   };
 }
@@ -165,6 +175,12 @@ export function resolveCacheConfig(config: CacheConfig = {}): ResolvedCacheConfi
 function clampTimeout(ms: number): number {
   if (!(ms >= 0)) return CACHE_DEFAULTS.startupTimeoutMs;
   return Math.min(ms, 2 ** 31 - 1);
+}
+
+/** A whole number of variants, at least 1; NaN, a non-number or nothing means the default. */
+function atLeastOne(max: number | undefined): number {
+  if (typeof max !== 'number' || !(max >= 1)) return CACHE_DEFAULTS.maxVariants;
+  return Math.floor(max);
 }
 
 /** Compiles a route pattern of {@link TtlConfig.routes} into a URL predicate. */

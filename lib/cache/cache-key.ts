@@ -14,19 +14,56 @@ export function cacheKey(partition: string, method: string, url: string): string
   return `${partition.length}:${partition} ${method} ${hash === -1 ? url : url.slice(0, hash)}`;
 }
 
+/**
+ * Marks the variant part of a key. A key's URL part never holds `#` ({@link cacheKey} cuts the
+ * fragment), so the first `#` after the partition starts the variant.
+ */
+const VARIANT_MARK = '#vary:';
+
+/**
+ * The key of one stored response among the variants of a URL (RFC 9111 §4.1): the URL key
+ * ({@link cacheKey}) when the response has no Vary, so entries stored before variants existed
+ * stay readable; else the URL key plus a 64-bit digest of the Vary field names (sorted: their
+ * order means nothing) and the values {@link selectVaryHeaders} selected (absent told apart from
+ * empty). Values are digests for credentials already, so no token reaches a key. A digest
+ * collision only makes two variants share a slot (a miss later): selection always compares the
+ * stored values themselves ({@link varyMatches}).
+ */
+export function variantKey(urlKey: string, vary: readonly string[], varyHeaders: Readonly<Record<string, string>>): string {
+  if (vary.length === 0) return urlKey;
+  const names = [...new Set(vary)].sort();
+  const selected = names.map((name) => [name, ownField(varyHeaders, name) ?? null]);
+  return `${urlKey}${VARIANT_MARK}${credentialDigest(JSON.stringify(selected)).slice(2)}`;
+}
+
+/** The URL key a variant key belongs to (itself for a URL key or a foreign key). */
+export function urlKeyOf(key: string): string {
+  const start = urlPartStart(key);
+  if (start === undefined) return key;
+  const mark = key.indexOf(VARIANT_MARK, start);
+  return mark === -1 ? key : key.slice(0, mark);
+}
+
+/** Where the `METHOD url` part of a key starts (after the length-prefixed partition). */
+function urlPartStart(key: string): number | undefined {
+  const colon = key.indexOf(':');
+  const length = Number(key.slice(0, colon));
+  return colon <= 0 || !Number.isInteger(length) ? undefined : colon + 1 + length;
+}
+
 export interface ParsedKey {
   readonly partition: string;
   readonly method: string;
   readonly url: string;
 }
 
-/** The parts of a key made by {@link cacheKey}, or `undefined` for a foreign key. */
+/** The parts of a key made by {@link cacheKey} (or {@link variantKey}), or `undefined` for a foreign key. */
 export function parseCacheKey(key: string): ParsedKey | undefined {
+  const start = urlPartStart(key);
+  if (start === undefined) return undefined;
   const colon = key.indexOf(':');
-  const length = Number(key.slice(0, colon));
-  if (colon <= 0 || !Number.isInteger(length)) return undefined;
-  const partition = key.slice(colon + 1, colon + 1 + length);
-  const rest = key.slice(colon + 1 + length);
+  const partition = key.slice(colon + 1, start);
+  const rest = urlKeyOf(key).slice(start);
   const match = /^ ([A-Z]+) (.*)$/s.exec(rest);
   return match ? { partition, method: match[1], url: match[2] } : undefined;
 }

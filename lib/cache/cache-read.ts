@@ -12,9 +12,9 @@ import { parseCacheControl } from './cache-control';
 import { decideCache, servableOnFailure, type CacheDecision, type DecisionOptions, type FailureKind } from './cache-decision';
 import { estimateSize, hydrate, storedHeaders, type CacheEntry, type StoredResponse } from './cache-entry';
 import { ownBody, servedBody } from './stored-body';
-import { cacheKey, selectVaryHeaders } from './cache-key';
-import { mergeNotModified, notModifiedMatches, withValidators } from './conditional';
-import { analyzeResponse, currentAgeMs, noStoreResponse, requestTimeOf, type RequestTimed } from './freshness';
+import { cacheKey, selectVaryHeaders, variantKey } from './cache-key';
+import { headFreshens, mergeNotModified, notModifiedMatches, withValidators } from './conditional';
+import { analyzeResponse, currentAgeMs, noStoreResponse, parseVary, requestTimeOf, type RequestTimed } from './freshness';
 import { CONSULT_PERSISTENT, type TwoTierCache } from './two-tier-cache';
 
 export interface CacheReadContext {
@@ -60,22 +60,60 @@ export function cacheRead(ctx: CacheReadContext, req: ApiRequest, next: Handler)
   const session = ctx.sessionKey?.();
   const read = new CacheRead(ctx, req, next, partition, session, cacheKey(partition, req.method, req.url), req.context.get(FETCH_POLICY));
   if (read.policy === 'network-only') return read.decide(undefined, 'memory', ctx.env.scheduler.now());
+  if (req.method === 'HEAD') return headRead(ctx, read);
   const now = ctx.env.scheduler.now();
-  const found = ctx.tiers.peek(read.key, now);
-  if (found === CONSULT_PERSISTENT) {
-    return ctx.tiers.load(read.key).pipe(
-      switchMap((stored) =>
-        // An account switch (or logout) while the persistent tier was read: what was read is the
-        // old user's, and the network would answer as the new one. Neither reaches this subscriber.
-        read.sessionChanged() ? throwError(() => new AuthError(req, 'session-changed')) : read.decide(stored, 'persistent', ctx.env.scheduler.now()),
-      ),
-    );
-  }
+  const found = ctx.tiers.peek(read.key, req.headers, now);
+  if (found === CONSULT_PERSISTENT) return lookupPersistent(ctx, read, read.key, (stored, now) => read.decide(stored, 'persistent', now));
   return read.decide(found, 'memory', now);
+}
+
+/** The stored response for `key` read from the persistent tier, then `then`. */
+function lookupPersistent(
+  ctx: CacheReadContext,
+  read: CacheRead,
+  key: string,
+  then: (stored: StoredResponse | undefined, now: number) => Observable<ApiResponse>,
+): Observable<ApiResponse> {
+  return ctx.tiers.load(key, read.req.headers).pipe(
+    switchMap((stored) =>
+      // An account switch (or logout) while the persistent tier was read: what was read is the
+      // old user's, and the network would answer as the new one. Neither reaches this subscriber.
+      read.sessionChanged() ? throwError(() => new AuthError(read.req, 'session-changed')) : then(stored, ctx.env.scheduler.now()),
+    ),
+  );
+}
+
+/** Looks `key` up in memory, else in the persistent tier, then `then` (closures: HEAD only, off the hot path). */
+function lookup(
+  ctx: CacheReadContext,
+  read: CacheRead,
+  key: string,
+  then: (stored: StoredResponse | undefined, tier: Tier, now: number) => Observable<ApiResponse>,
+): Observable<ApiResponse> {
+  const now = ctx.env.scheduler.now();
+  const found = ctx.tiers.peek(key, read.req.headers, now);
+  return found === CONSULT_PERSISTENT ? lookupPersistent(ctx, read, key, (stored, later) => then(stored, 'persistent', later)) : then(found, 'memory', now);
+}
+
+/**
+ * RFC 9111 §4.3.5 (RFC 9110 §9.3.2): a HEAD is first answered from the stored GET response its
+ * Vary fields select, when that is fresh (its header fields, no body); else it takes the HEAD
+ * path (its own stored HEAD response, or the network), and a 200 it receives freshens or
+ * invalidates that GET response.
+ */
+function headRead(ctx: CacheReadContext, read: CacheRead): Observable<ApiResponse> {
+  return lookup(ctx, read, cacheKey(read.partition, 'GET', read.req.url), (get, tier, now) => {
+    const answer = read.headFromGet(get, tier, now);
+    return answer ?? lookup(ctx, read, read.key, (stored, headTier, later) => read.decide(stored, headTier, later));
+  });
 }
 
 class CacheRead {
   readonly options: DecisionOptions;
+  /** The stored response this read selected (§4.1), the one a network answer replaces or refreshes. */
+  private selected: StoredResponse | undefined;
+  /** A HEAD read's stored GET response (§4.3.5): a 200 to the HEAD freshens or invalidates it. */
+  private getVariant: StoredResponse | undefined;
 
   constructor(
     readonly ctx: CacheReadContext,
@@ -83,6 +121,7 @@ class CacheRead {
     readonly next: Handler,
     readonly partition: string,
     readonly session: string | undefined,
+    /** The URL's key; each stored variant has its own key below it (`variantKey`). */
     readonly key: string,
     readonly policy: FetchPolicy,
   ) {
@@ -99,7 +138,24 @@ class CacheRead {
     return this.ctx.partition() !== this.partition || this.ctx.sessionKey?.() !== this.session;
   }
 
+  /**
+   * §4.3.5: a HEAD answered from the stored GET response `get`, when it may be used without the
+   * network; else `undefined`. Remembers `get` either way, for {@link freshenGet}.
+   */
+  headFromGet(get: StoredResponse | undefined, tier: Tier, now: number): Observable<ApiResponse> | undefined {
+    this.getVariant = get;
+    if (get === undefined) return undefined;
+    const d = decideCache(get, this.req, now, this.policy, this.options);
+    if (d.kind !== 'fresh' && d.kind !== 'stale') return undefined;
+    const { entry } = get;
+    this.ctx.env.emit({ type: 'cache-hit', method: 'HEAD', url: this.req.url, tier, stale: d.kind === 'stale' });
+    const headers = Object.freeze({ ...entry.headers, age: String(Math.floor(currentAgeMs(entry, get.facts, now) / 1000)) });
+    if (entry.status >= 400) return throwError(() => new HttpError(this.req, entry.status, headers, null));
+    return of(Object.freeze({ status: entry.status, headers, body: null, url: entry.url, fromCache: true, stale: d.kind === 'stale' }));
+  }
+
   decide(stored: StoredResponse | undefined, tier: Tier, now: number): Observable<ApiResponse> {
+    this.selected = stored;
     return this.run(decideCache(stored, this.req, now, this.policy, this.options), stored, tier, now);
   }
 
@@ -206,6 +262,7 @@ class CacheRead {
       // an empty body (issue #7), but the protocol error it is.
       if (res.status === 304) return throwError(() => new HttpError(this.req, 304, res.headers, res.body));
       this.store(res, legStart);
+      if (this.getVariant !== undefined && res.status === 200) this.freshenGet(this.getVariant, res, legStart);
       // After a cached value, an unchanged body (a server without validators) is no news: like a 304.
       const unchanged = leg.background !== 'none' && leg.stored !== undefined && sameRepresentation(leg.stored.entry, res);
       if (leg.conditional) env.emit({ type: 'revalidated', method, url, changed: !unchanged });
@@ -213,7 +270,7 @@ class CacheRead {
     }
     if (!notModifiedMatches(leg.stored.entry.headers, res.headers)) {
       // §4.3.4: this 304 selects no stored response; ask again without validators.
-      this.ctx.tiers.remove(this.key);
+      this.ctx.tiers.remove(leg.stored.entry.key);
       return this.network({ ...leg, stored: undefined, conditional: false });
     }
     const responseTime = env.scheduler.now();
@@ -254,16 +311,20 @@ class CacheRead {
       : analyzeResponse({ method: req.method, status: res.status, requestHeaders: req.headers, responseHeaders: res.headers, responseTime });
     if (!facts?.storable) {
       // A request's own no-store (§5.2.1.5) leaves the stored response alone.
-      if (evictIfUnstorable && !parseCacheControl(req.headers['cache-control']).has('no-store')) ctx.tiers.remove(this.key);
+      if (evictIfUnstorable && !parseCacheControl(req.headers['cache-control']).has('no-store')) {
+        const vary = parseVary(res.headers.vary);
+        this.discard(variantKey(this.key, vary, selectVaryHeaders(vary, req.headers)));
+      }
       return;
     }
     const headers = storedHeaders(res.headers, responseTime);
     const url = res.url || req.url;
     const own = ownBody(res.body);
     const ttlMs = ctx.config.ttlFor(req.url, this.options.requestTtlMs);
+    const varyHeaders = selectVaryHeaders(facts.vary, req.headers);
     this.keep({
       v: 1,
-      key: this.key,
+      key: variantKey(this.key, facts.vary, varyHeaders),
       url,
       method: req.method,
       status: res.status,
@@ -273,16 +334,22 @@ class CacheRead {
       requestTime,
       responseTime,
       ...(ttlMs === undefined ? {} : { ttlMs }),
-      varyHeaders: selectVaryHeaders(facts.vary, req.headers),
+      varyHeaders,
       size: estimateSize(own.size, headers, url),
     });
   }
 
   /** §4.3.4: a matching 304 refreshes the stored headers and timing; the stored body stays. */
   private refreshed(stored: StoredResponse, res: ApiResponse, requestTime: number, responseTime: number): StoredResponse {
+    const entry = this.refreshedEntry(stored, res, requestTime, responseTime);
+    return this.keep(entry) ?? hydrate(entry, this.ctx.config);
+  }
+
+  /** The stored entry with the header fields of `res` merged in (§3.2) and its timing restarted. */
+  private refreshedEntry(stored: StoredResponse, res: Pick<ApiResponse, 'headers'>, requestTime: number, responseTime: number): CacheEntry {
     const ttlMs = this.ctx.config.ttlFor(this.req.url, this.options.requestTtlMs) ?? stored.entry.ttlMs;
     const { ttlMs: _previous, ...rest } = stored.entry;
-    const entry: CacheEntry = {
+    return {
       ...rest,
       headers: mergeNotModified(stored.entry.headers, storedHeaders(res.headers, responseTime)),
       storedAt: responseTime,
@@ -290,7 +357,25 @@ class CacheRead {
       responseTime,
       ...(ttlMs === undefined ? {} : { ttlMs }),
     };
-    return this.keep(entry) ?? hydrate(entry, this.ctx.config);
+  }
+
+  /**
+   * §4.3.5: a 200 to HEAD updates the stored GET response it selected when the validators (and a
+   * Content-Length) match ({@link headFreshens}): header fields merged as for a 304 (§3.2), timing
+   * restarted, body kept. Otherwise that response is outdated: the RFC's "consider it stale" is
+   * done by removing it, so it is never served again, not even as a stale fallback. A GET stored
+   * or revalidated meanwhile is newer than this HEAD: left alone.
+   */
+  private freshenGet(get: StoredResponse, res: ApiResponse, legStart: number): void {
+    const { tiers, env, config } = this.ctx;
+    const responseTime = env.scheduler.now();
+    const getKey = cacheKey(this.partition, 'GET', this.req.url);
+    if (this.sessionChanged() || tiers.peek(getKey, this.req.headers, responseTime) !== get) return;
+    if (!headFreshens(get.entry.headers, res.headers)) return tiers.remove(get.entry.key);
+    const entry = this.refreshedEntry(get, res, requestTimeOf(res, legStart, responseTime), responseTime);
+    const stored = hydrate(entry, config);
+    if (stored.facts.storable && stored.expiresAt > responseTime) tiers.set(entry.key, stored);
+    else tiers.remove(entry.key);
   }
 
   /** Files an entry if it is still of use and the partition is unchanged; returns what was kept. */
@@ -298,11 +383,24 @@ class CacheRead {
     const { ctx } = this;
     const stored = hydrate(entry, ctx.config);
     if (!stored.facts.storable || stored.expiresAt <= entry.responseTime || this.sessionChanged()) {
-      ctx.tiers.remove(this.key);
+      this.discard(entry.key);
       return undefined;
     }
-    ctx.tiers.set(this.key, stored);
+    ctx.tiers.set(entry.key, stored);
+    // The response this read selected is superseded for it, even under other Vary fields (the server changed its Vary).
+    if (this.selected !== undefined && this.selected.entry.key !== entry.key) ctx.tiers.remove(this.selected.entry.key);
+    this.selected = stored;
     return stored;
+  }
+
+  /**
+   * A network answer that is not kept outdates what it would have replaced: the variant filed
+   * under `key` (the same Vary fields and values) and the stored response this read selected.
+   * Other variants of the URL answer other requests and stay (§4.1).
+   */
+  private discard(key: string): void {
+    this.ctx.tiers.remove(key);
+    if (this.selected !== undefined && this.selected.entry.key !== key) this.ctx.tiers.remove(this.selected.entry.key);
   }
 }
 

@@ -67,6 +67,8 @@ export interface CacheLayerDeps {
  *
  * - GET and HEAD are looked up and stored; a hit in memory answers synchronously (`of`), with no
  *   network, auth or retry work. The requests it sends carry {@link BYPASS_PLATFORM_CACHE}.
+ *   Responses differing by their Vary fields are kept side by side (RFC 9111 §4.1). A fresh
+ *   stored GET answers a HEAD, and a 200 to a HEAD freshens or invalidates it (§4.3.5).
  * - A request carrying its own conditional or Range fields is the app's: passed through untouched.
  * - POST, PUT, PATCH, DELETE (any unsafe method) answered with a non-error status invalidate the
  *   target URI and same-origin Location / Content-Location (§4.4).
@@ -151,15 +153,17 @@ function createTiers(config: ResolvedCacheConfig, env: ApiEnv): TwoTierCache {
         maxEntries: config.maxEntries,
         maxBytes: config.maxBytes,
         startupTimeoutMs: config.startupTimeoutMs,
+        maxVariants: config.maxVariants,
         expiresAtOf: (entry) => hydrate(entry, config).expiresAt,
       })
     : undefined;
-  return createTwoTierCache({ memory: config.memory, persistent, env, hydrate: (entry) => hydrate(entry, config) });
+  return createTwoTierCache({ memory: config.memory, persistent, env, hydrate: (entry) => hydrate(entry, config), maxVariants: config.maxVariants });
 }
 
 /**
  * RFC 9111 §4.4: a non-error response (2xx, 3xx) to an unsafe method invalidates the target URI,
- * and Location / Content-Location when on the same origin (never another origin's entries).
+ * and Location / Content-Location when on the same origin (never another origin's entries),
+ * every stored variant of each (§4.1).
  */
 function invalidateAfterUnsafe(tiers: TwoTierCache, partition: string, req: ApiRequest, res: ApiResponse): void {
   if (res.status >= 400) return;
@@ -170,8 +174,8 @@ function invalidateAfterUnsafe(tiers: TwoTierCache, partition: string, req: ApiR
     if (url !== undefined && originOf(url) === origin) urls.add(url);
   }
   for (const url of urls) {
-    tiers.remove(cacheKey(partition, 'GET', url));
-    tiers.remove(cacheKey(partition, 'HEAD', url));
+    tiers.removeUrl(cacheKey(partition, 'GET', url));
+    tiers.removeUrl(cacheKey(partition, 'HEAD', url));
   }
 }
 

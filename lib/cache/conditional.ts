@@ -44,6 +44,23 @@ export function notModifiedMatches(stored: HeaderMap, notModified: HeaderMap): b
 }
 
 /**
+ * §4.3.5: may a 200 to HEAD update the stored GET response it could select? When every validator
+ * it carries (ETag, weak comparison as for a 304; Last-Modified) matches the stored one, it
+ * carries at least one (without, nothing shows the representation is the same), and its
+ * Content-Length, if any, equals the stored one. Otherwise the stored response is to be
+ * considered stale.
+ */
+export function headFreshens(stored: HeaderMap, head: HeaderMap): boolean {
+  const { etag } = head;
+  const lastModified = head['last-modified'];
+  if (etag === undefined && lastModified === undefined) return false;
+  if (etag !== undefined && (stored.etag === undefined || opaqueTag(stored.etag) !== opaqueTag(etag))) return false;
+  if (lastModified !== undefined && stored['last-modified'] !== lastModified) return false;
+  const length = head['content-length'];
+  return length === undefined || stored['content-length'] === length;
+}
+
+/**
  * Fields a 304 may not replace (§3.2): the stored body's own framing and coding, and fields not
  * stored at all (§3.1).
  */

@@ -300,7 +300,8 @@ function withStrictDates(headers: Record<string, string>, now: number): Record<s
   return headers;
 }
 
-function parseVary(value: string | undefined): string[] {
+/** Vary's field names, lower-cased (§4.1, §12.5.5); `['*']` when it holds `*`. */
+export function parseVary(value: string | undefined): string[] {
   if (!value) return [];
   const names = value
     .split(',')

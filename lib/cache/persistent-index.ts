@@ -2,8 +2,11 @@
  * The persistent tier's index: what the store holds (size and sweep time per key, LRU order),
  * kept in memory so bounds, sweeping and "is it there at all?" never read the entries. Persisted
  * as one record ({@link INDEX_KEY}) rewritten after each batch of changes. Pure bookkeeping: no
- * I/O here (the tier does it), so every rule is testable on its own.
+ * I/O here (the tier does it), so every rule is testable on its own. It also knows the variants
+ * of each URL (RFC 9111 §4.1), so a read finds them without listing the store.
  */
+
+import { createVariantGroups } from './variants';
 
 export const INDEX_KEY = '__rxsync_cache_index__';
 
@@ -26,6 +29,8 @@ export interface PersistentIndex {
   drop(key: string): void;
   clear(): void;
   keys(): string[];
+  /** The keys of the variants of `urlKey`, least recently used first (see `variants.ts`). */
+  variantsOf(urlKey: string): readonly string[];
   readonly size: number;
   readonly bytes: number;
   /** Changed since the last {@link snapshot}. */
@@ -43,11 +48,13 @@ export interface PersistentIndex {
 
 export function createPersistentIndex(): PersistentIndex {
   const records = new Map<string, IndexRecord>(); // oldest first
+  const variants = createVariantGroups();
   let bytes = 0;
   const drop = (key: string): void => {
     const record = records.get(key);
     if (!record) return;
     records.delete(key);
+    variants.delete(key);
     bytes -= record.size;
     index.dirty = true;
   };
@@ -57,16 +64,19 @@ export function createPersistentIndex(): PersistentIndex {
     set(key, record) {
       drop(key);
       records.set(key, record);
+      variants.add(key);
       bytes += record.size;
       index.dirty = true;
     },
     drop,
     clear() {
       records.clear();
+      variants.clear();
       bytes = 0;
       index.dirty = false;
     },
     keys: () => [...records.keys()],
+    variantsOf: (urlKey) => variants.of(urlKey) ?? [],
     get size() {
       return records.size;
     },

@@ -16,7 +16,7 @@ import {
 } from 'rxjs';
 import type { ApiEnv } from '../core/env';
 import { isInvalid, parseCacheEntry, type CacheEntry } from './cache-entry';
-import { parseCacheKey } from './cache-key';
+import { parseCacheKey, urlKeyOf } from './cache-key';
 import { isQuotaError, type CacheStore } from './cache-store';
 import { INDEX_KEY, createPersistentIndex, type IndexRecord } from './persistent-index';
 import { startupReconcile } from './startup-reconcile';
@@ -53,10 +53,17 @@ export { INDEX_KEY } from './persistent-index';
 export interface PersistentTier {
   /** The validated entry, or `undefined`; waits for startup. A corrupt or foreign entry is removed with an event. */
   read(key: string): Observable<CacheEntry | undefined>;
-  /** True when the tier certainly does not hold `key` (started, not indexed, not pending): a miss without I/O. */
-  knownAbsent(key: string): boolean;
+  /**
+   * True when the tier certainly holds no variant of `urlKey` other than the keys in `known`
+   * (started, none indexed, none pending): a miss without I/O.
+   */
+  knownAbsent(urlKey: string, known?: readonly string[]): boolean;
+  /** The keys of the variants of `urlKey` it holds (indexed or pending), least recently used first; waits for startup. */
+  variantKeys(urlKey: string): Observable<string[]>;
   write(key: string, entry: CacheEntry, expiresAt: number): void;
   remove(key: string): void;
+  /** Removes every variant of `urlKey` (RFC 9111 §4.1, §4.4), those startup has yet to index included. */
+  removeUrl(urlKey: string): void;
   /** Removes every key matching; completes when the store is done. */
   removeWhere(predicate: (key: string) => boolean): Observable<void>;
   clear(): Observable<void>;
@@ -74,6 +81,8 @@ export interface PersistentTierOptions {
   readonly expiresAtOf: (entry: CacheEntry) => number;
   /** How long the startup (index, keys, reconcile) may take before the tier gives up. */
   readonly startupTimeoutMs: number;
+  /** Variants kept per URL (RFC 9111 §4.1); a write beyond it drops the least recently used other one. */
+  readonly maxVariants: number;
 }
 
 interface Pending {
@@ -263,35 +272,61 @@ export function createPersistentTier(options: PersistentTierOptions): Persistent
       );
     });
 
+  /** Indexed and pending variants of `urlKey`, least recently used first (pending ones are the newest). */
+  const variantsNow = (urlKey: string): string[] => {
+    const keys = index.variantsOf(urlKey).filter((key) => !pending.has(key));
+    for (const key of pending.keys()) if (urlKeyOf(key) === urlKey) keys.push(key);
+    return keys;
+  };
+
+  const removeWhere = (predicate: (key: string) => boolean): Observable<void> => {
+    for (const key of [...pending.keys()]) if (predicate(key)) pending.delete(key);
+    if (state === 'disabled') return of(undefined);
+    // Dropped from the index at once (as remove() does), so a read finishing before the job
+    // runs finds no record and reports a miss.
+    const victims = [...index.keys()].filter(predicate);
+    victims.forEach(dropRecord);
+    const starting = state === 'starting';
+    return enqueue(
+      defer(() => {
+        // Indexed since by startup: those go too. (Once ready, a record added since is a newer write.)
+        const late = starting ? [...index.keys()].filter(predicate) : [];
+        late.forEach(dropRecord);
+        return concat(...[...victims, ...late].map(removeFromStore), writeIndex());
+      }),
+    );
+  };
+
   enqueue(startup);
 
   return {
     read,
-    knownAbsent: (key) => state === 'disabled' || (state === 'ready' && !index.has(key) && !pending.has(key)),
+    knownAbsent(urlKey, known) {
+      if (state !== 'ready') return state === 'disabled';
+      // The hot miss: a URL without any stored variant.
+      if (pending.size === 0 && index.variantsOf(urlKey).length === 0) return true;
+      return variantsNow(urlKey).every((key) => known?.includes(key) === true);
+    },
+    variantKeys: (urlKey) =>
+      defer(() => {
+        if (state === 'disabled') return of([]);
+        return state === 'starting' ? ready.pipe(map(() => (state === 'disabled' ? [] : variantsNow(urlKey)))) : of(variantsNow(urlKey));
+      }),
     write(key, entry, expiresAt) {
       if (state === 'disabled') return;
       if (entry.size > options.maxBytes) return remove(key);
       pending.set(key, { entry, expiresAt });
+      // RFC 9111 §4.1, bounded: the least recently used other variants beyond the limit go.
+      const others = variantsNow(urlKeyOf(key)).filter((other) => other !== key);
+      if (others.length >= options.maxVariants) others.slice(0, others.length - options.maxVariants + 1).forEach(remove);
       scheduleDrain();
     },
     remove,
-    removeWhere(predicate) {
-      for (const key of [...pending.keys()]) if (predicate(key)) pending.delete(key);
-      if (state === 'disabled') return of(undefined);
-      // Dropped from the index at once (as remove() does), so a read finishing before the job
-      // runs finds no record and reports a miss.
-      const victims = [...index.keys()].filter(predicate);
-      victims.forEach(dropRecord);
-      const starting = state === 'starting';
-      return enqueue(
-        defer(() => {
-          // Indexed since by startup: those go too. (Once ready, a record added since is a newer write.)
-          const late = starting ? [...index.keys()].filter(predicate) : [];
-          late.forEach(dropRecord);
-          return concat(...[...victims, ...late].map(removeFromStore), writeIndex());
-        }),
-      );
+    removeUrl(urlKey) {
+      if (state === 'ready') variantsNow(urlKey).forEach(remove);
+      else if (state === 'starting') void removeWhere((key) => urlKeyOf(key) === urlKey);
     },
+    removeWhere,
     clear() {
       pending.clear();
       if (state === 'disabled') return of(undefined);

@@ -32,6 +32,25 @@ describe('user partitions', () => {
     expectNotCached(h, URL_A); // gone from memory too, not only unreachable
   });
 
+  it("purges every Vary variant of the previous user's URLs on a partition change (RFC 9111 §4.1)", () => {
+    const store = createMemoryCacheStore();
+    const partitions = new BehaviorSubject('user-a');
+    const h = createCacheHarness({ store }, { partitionChanges$: partitions });
+    const varied = { ...fresh, vary: 'Accept-Language' };
+    h.respond({ status: 200, headers: varied, body: 'fr' }, { status: 200, headers: varied, body: 'de' });
+    h.read(URL_A, { headers: { 'accept-language': 'fr' } });
+    h.read(URL_A, { headers: { 'accept-language': 'de' } });
+    h.advance(0);
+    expect([...store.entries.keys()].filter((k) => k !== INDEX_KEY)).toHaveLength(2);
+
+    h.setPartition('anonymous');
+    partitions.next('anonymous');
+    expect([...store.entries.keys()].filter((k) => k !== INDEX_KEY)).toEqual([]);
+    h.setPartition('user-a');
+    expectNotCached(h, URL_A, { headers: { 'accept-language': 'fr' } });
+    expectNotCached(h, URL_A, { headers: { 'accept-language': 'de' } });
+  });
+
   it("keeps the current user's entries when the same partition is announced again (e.g. at startup)", () => {
     const store = createMemoryCacheStore();
     const h = createCacheHarness({ store });

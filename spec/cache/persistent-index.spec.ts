@@ -1,3 +1,4 @@
+import { cacheKey, variantKey } from '../../lib/cache/cache-key';
 import { createPersistentIndex, parseStoredIndex } from '../../lib/cache/persistent-index';
 
 const bounds = { maxEntries: 3, maxBytes: 100 };
@@ -16,6 +17,21 @@ describe('the persistent index', () => {
     expect(index.bytes).toBe(65);
     index.drop('k1');
     expect([index.size, index.bytes]).toEqual([2, 45]);
+  });
+
+  it('knows the variants of each URL (RFC 9111 §4.1), least recently used first, without reading the entries', () => {
+    const index = createPersistentIndex();
+    const url = cacheKey('user-a', 'GET', 'https://api.example.com/items/1');
+    const [fr, de] = ['fr', 'de'].map((lang) => variantKey(url, ['accept-language'], { 'accept-language': lang }));
+    index.set(fr, { size: 1, expiresAt: 1 });
+    index.set(cacheKey('user-a', 'GET', 'https://api.example.com/other'), { size: 1, expiresAt: 1 });
+    index.set(de, { size: 1, expiresAt: 1 });
+    index.set(fr, { size: 1, expiresAt: 2 });
+    expect(index.variantsOf(url)).toEqual([de, fr]);
+    index.drop(de);
+    expect(index.variantsOf(url)).toEqual([fr]);
+    index.clear();
+    expect(index.variantsOf(url)).toEqual([]);
   });
 
   it.each<[string, number[], string | undefined, number, string[]]>([

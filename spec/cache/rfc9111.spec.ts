@@ -562,6 +562,89 @@ describe('RFC 9111 through the client (cache layer and every other layer, virtua
       expectNotCached(h, URL_A);
     });
 
+    it('keeps responses that differ by a Vary field side by side under one URL (§4.1)', () => {
+      const h = createCacheHarness({}, { through: 'client' });
+      h.respond({ status: 200, headers: varied, body: 'fr' }, { status: 200, headers: varied, body: 'de' });
+      h.read(URL_A, { headers: { 'accept-language': 'fr' } });
+      h.read(URL_A, { headers: { 'accept-language': 'de' } });
+      expect(expectFullyCached(h, URL_A, { headers: { 'accept-language': 'fr' } }).body).toBe('fr');
+      expect(expectFullyCached(h, URL_A, { headers: { 'accept-language': 'de' } }).body).toBe('de');
+      expectNotCached(h, URL_A, { headers: { 'accept-language': 'it' } });
+    });
+
+    it('selects the most recent of several matching stored responses, by Date (§4.1)', () => {
+      const h = createCacheHarness({}, { through: 'client' });
+      h.respond({ status: 200, headers: { 'cache-control': 'max-age=600', vary: 'Accept' }, body: 'by accept' });
+      h.read(URL_A, { headers: { accept: 'text/csv', 'accept-language': 'fr' } });
+      h.advance(SECOND);
+      h.respond({ status: 200, headers: varied, body: 'by language' });
+      h.read(URL_A, { headers: { accept: 'application/json', 'accept-language': 'de' } });
+      // Both select this request; the one received last has the newer Date.
+      expect(expectFullyCached(h, URL_A, { headers: { accept: 'text/csv', 'accept-language': 'de' } }).body).toBe('by language');
+      expect(expectFullyCached(h, URL_A, { headers: { accept: 'text/csv', 'accept-language': 'it' } }).body).toBe('by accept');
+    });
+
+    it('revalidates the variant that was selected, with its own validators, and keeps the others (§4.1, §4.3.1)', () => {
+      const h = createCacheHarness({}, { through: 'client' });
+      const tagged = (tag: string) => ({ 'cache-control': 'max-age=60', vary: 'Accept-Language', etag: tag });
+      h.respond({ status: 200, headers: tagged('"fr"'), body: 'fr' }, { status: 200, headers: tagged('"de"'), body: 'de' });
+      h.read(URL_A, { headers: { 'accept-language': 'fr' } });
+      h.read(URL_A, { headers: { 'accept-language': 'de' } });
+      h.advance(61 * SECOND);
+      const sent = expectConditionallyCached(h, URL_A, { headers: { 'accept-language': 'de' }, notModifiedHeaders: { etag: '"de"' }, storedBody: 'de' });
+      expect(sent.headers['if-none-match']).toBe('"de"');
+      expect(expectConditionallyCached(h, URL_A, { headers: { 'accept-language': 'fr' }, storedBody: 'fr' }).headers['if-none-match']).toBe('"fr"');
+    });
+
+    it('removes every variant when the URL is invalidated: unsafe method, invalidate(), account switch (§4.4)', () => {
+      const h = createCacheHarness({}, { through: 'client' });
+      const storeBoth = (): void => {
+        h.respond({ status: 200, headers: varied, body: 'fr' }, { status: 200, headers: varied, body: 'de' });
+        h.read(URL_A, { headers: { 'accept-language': 'fr' } });
+        h.read(URL_A, { headers: { 'accept-language': 'de' } });
+      };
+      storeBoth();
+      h.respond({ status: 204 });
+      h.read(URL_A, { method: 'POST' });
+      expectNotCached(h, URL_A, { headers: { 'accept-language': 'fr' } });
+      expectNotCached(h, URL_A, { headers: { 'accept-language': 'de' } });
+      storeBoth();
+      h.cache.invalidate('/items/1').subscribe();
+      expectNotCached(h, URL_A, { headers: { 'accept-language': 'fr' } });
+      expectNotCached(h, URL_A, { headers: { 'accept-language': 'de' } });
+    });
+
+    it('keeps variants side by side in the persistent tier: both answer after a restart (§4.1)', () => {
+      const store = createMemoryCacheStore();
+      const h = createCacheHarness({ store }, { through: 'client' });
+      h.respond({ status: 200, headers: varied, body: 'fr' }, { status: 200, headers: varied, body: 'de' });
+      h.read(URL_A, { headers: { 'accept-language': 'fr' } });
+      h.read(URL_A, { headers: { 'accept-language': 'de' } });
+      h.advance(0);
+      const restarted = createCacheHarness({ store }, { through: 'client', rx: h.rx });
+      expect(expectFullyCached(restarted, URL_A, { headers: { 'accept-language': 'de' } }).body).toBe('de');
+      expect(expectFullyCached(restarted, URL_A, { headers: { 'accept-language': 'fr' } }).body).toBe('fr');
+      expectNotCached(restarted, URL_A, { headers: { 'accept-language': 'it' } });
+    });
+
+    it('bounds the variants of one URL (maxVariants, default 8): a hostile Vary cannot fill the cache', () => {
+      const store = createMemoryCacheStore();
+      const h = createCacheHarness({ store }, { through: 'client' });
+      const perRequest = { 'cache-control': 'max-age=600', vary: 'X-Request-Id' };
+      for (let n = 1; n <= 9; n++) {
+        h.respond({ status: 200, headers: perRequest, body: `v${n}` });
+        h.read(URL_A, { headers: { 'x-request-id': String(n) } });
+      }
+      h.advance(0);
+      expect([...store.entries.keys()].filter((key) => key.includes('/items/1'))).toHaveLength(8);
+      // The oldest went; asking for it again stores it anew, and drops the next oldest.
+      h.respond({ status: 200, headers: perRequest, body: 'v1 again' });
+      expect(h.read(URL_A, { headers: { 'x-request-id': '1' } }).values.map((v) => [v.body, v.fromCache])).toEqual([['v1 again', false]]);
+      for (let n = 3; n <= 9; n++) expect(expectFullyCached(h, URL_A, { headers: { 'x-request-id': String(n) } }).body).toBe(`v${n}`);
+      expect(expectFullyCached(h, URL_A, { headers: { 'x-request-id': '1' } }).body).toBe('v1 again');
+      expectNotCached(h, URL_A, { headers: { 'x-request-id': '2' } });
+    });
+
     it('never stores Vary: *', () => {
       const h = createCacheHarness({}, { through: 'client' });
       prime(h, URL_A, { 'cache-control': 'max-age=60', vary: '*' });
@@ -587,6 +670,11 @@ describe('RFC 9111 through the client (cache layer and every other layer, virtua
       expectFullyCached(h, URL_A, { headers: { [field]: alice } });
       expectNotCached(h, URL_A, { headers: { [field]: bob } });
       expectNotCached(h, URL_A);
+      // Side by side (§4.1): each one's own response, never the other's.
+      h.respond({ status: 200, headers: { 'cache-control': 'private, max-age=60', vary }, body: 'bob data' });
+      h.read(URL_A, { headers: { [field]: bob } });
+      expect(expectFullyCached(h, URL_A, { headers: { [field]: alice } }).body).toBe('alice data');
+      expect(expectFullyCached(h, URL_A, { headers: { [field]: bob } }).body).toBe('bob data');
     });
 
     it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'])(
@@ -708,10 +796,73 @@ describe('RFC 9111 through the client (cache layer and every other layer, virtua
     expect(again.error).toMatchObject({ name: 'HttpError', status: 404, body: { message: 'gone' } });
   });
 
-  it('caches HEAD apart from GET', () => {
-    const h = createCacheHarness({}, { through: 'client' });
-    prime(h, URL_A, { 'cache-control': 'max-age=60' });
-    expectNotCached(h, URL_A, { method: 'HEAD' });
-    expectFullyCached(h, URL_A);
+  describe('HEAD (§4.3.5, RFC 9110 §9.3.2)', () => {
+    const tagged = { 'cache-control': 'max-age=60', etag: '"v1"', 'content-length': '1' };
+    const head = (h: CacheHarness, headers: HeadersInit = {}) => h.read(URL_A, { method: 'HEAD', headers });
+
+    it('answers HEAD from a fresh stored GET response, with its header fields and no body (§4.3.5)', () => {
+      const h = createCacheHarness({}, { through: 'client' });
+      prime(h, URL_A, tagged);
+      h.advance(10 * SECOND);
+      const res = expectFullyCached(h, URL_A, { method: 'HEAD' });
+      expect(res).toMatchObject({ status: 200, body: null, fromCache: true, stale: false });
+      expect(res.headers).toMatchObject({ etag: '"v1"', age: '10', 'content-length': '1' });
+      expect(expectFullyCached(h, URL_A).body).toBe('A'); // the GET response keeps its body
+    });
+
+    it('answers HEAD from the stored GET variant its Vary fields select (§4.1, §4.3.5)', () => {
+      const h = createCacheHarness({}, { through: 'client' });
+      const varied = { ...tagged, vary: 'Accept-Language' };
+      h.respond({ status: 200, headers: { ...varied, etag: '"fr"' }, body: 'fr' }, { status: 200, headers: { ...varied, etag: '"de"' }, body: 'de' });
+      h.read(URL_A, { headers: { 'accept-language': 'fr' } });
+      h.read(URL_A, { headers: { 'accept-language': 'de' } });
+      expect(expectFullyCached(h, URL_A, { method: 'HEAD', headers: { 'accept-language': 'de' } }).headers.etag).toBe('"de"');
+    });
+
+    it('goes to the network for HEAD when the stored GET response is stale, then a matching 200 refreshes its header fields and freshness (§4.3.5, §3.2)', () => {
+      const h = createCacheHarness({}, { through: 'client' });
+      prime(h, URL_A, tagged);
+      h.advance(61 * SECOND);
+      h.respond({ status: 200, headers: { ...tagged, 'cache-control': 'max-age=120', 'x-checked': 'yes' } });
+      const answered = head(h);
+      expect(answered.values.map((v) => [v.status, v.fromCache])).toEqual([[200, false]]);
+      expect(h.requests.map((r) => r.method)).toEqual(['GET', 'HEAD']);
+      h.advance(100 * SECOND);
+      const res = expectFullyCached(h, URL_A);
+      expect(res.body).toBe('A');
+      expect(res.headers).toMatchObject({ 'x-checked': 'yes', 'cache-control': 'max-age=120', age: '100' });
+    });
+
+    it('considers the stored GET response stale when a 200 to HEAD carries another ETag (§4.3.5)', () => {
+      const h = createCacheHarness({}, { through: 'client' });
+      prime(h, URL_A, tagged);
+      h.respond({ status: 200, headers: { ...tagged, etag: '"v2"' } });
+      head(h, { 'cache-control': 'no-cache' });
+      expectNotCached(h, URL_A);
+    });
+
+    it('considers the stored GET response stale when a 200 to HEAD carries another Content-Length (§4.3.5)', () => {
+      const h = createCacheHarness({}, { through: 'client' });
+      prime(h, URL_A, tagged);
+      h.respond({ status: 200, headers: { ...tagged, 'content-length': '2' } });
+      head(h, { 'cache-control': 'no-cache' });
+      expectNotCached(h, URL_A);
+    });
+
+    it('keeps the stored GET response when the HEAD answer is an error (only a 200 freshens or invalidates, §4.3.5)', () => {
+      const h = createCacheHarness({}, { through: 'client' });
+      prime(h, URL_A, { ...tagged, 'cache-control': 'max-age=600' });
+      h.respond({ status: 500 });
+      expect(head(h, { 'cache-control': 'no-cache' }).error).toBeInstanceOf(HttpError);
+      expect(expectFullyCached(h, URL_A).body).toBe('A');
+    });
+
+    it('still stores a HEAD response for later HEAD requests, and never answers a GET with it (RFC 9110 §9.3.2)', () => {
+      const h = createCacheHarness({}, { through: 'client' });
+      h.respond({ status: 200, headers: { 'cache-control': 'max-age=60' } });
+      head(h);
+      expectFullyCached(h, URL_A, { method: 'HEAD' });
+      expectNotCached(h, URL_A);
+    });
   });
 });

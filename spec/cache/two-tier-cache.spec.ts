@@ -26,6 +26,8 @@ function tiers(): { cache: TwoTierCache; finishRead: (e: CacheEntry | undefined)
   const persistent: PersistentTier = {
     read: (): Observable<CacheEntry | undefined> => reads,
     knownAbsent: () => false,
+    variantKeys: () => of([KEY]),
+    removeUrl: () => undefined,
     write: () => undefined,
     remove: () => undefined,
     removeWhere: () => of(undefined),
@@ -44,7 +46,7 @@ function tiers(): { cache: TwoTierCache; finishRead: (e: CacheEntry | undefined)
 
 function load(cache: TwoTierCache): { result: StoredResponse | undefined | 'pending' } {
   const out: { result: StoredResponse | undefined | 'pending' } = { result: 'pending' };
-  cache.load(KEY).subscribe((r) => (out.result = r));
+  cache.load(KEY, {}).subscribe((r) => (out.result = r));
   return out;
 }
 
@@ -55,7 +57,7 @@ describe('the two tiers', () => {
     cache.remove(OTHER);
     finishRead(entry('A'));
     expect(read.result).toMatchObject({ entry: { body: 'A' } });
-    expect(cache.peek(KEY, T0)).toMatchObject({ entry: { body: 'A' } });
+    expect(cache.peek(KEY, {}, T0)).toMatchObject({ entry: { body: 'A' } });
   });
 
   it.each([
@@ -68,7 +70,7 @@ describe('the two tiers', () => {
     removal(cache);
     finishRead(entry('A'));
     expect(read.result).toBeUndefined();
-    expect(cache.peek(KEY, T0)).toBe(CONSULT_PERSISTENT);
+    expect(cache.peek(KEY, {}, T0)).toBe(CONSULT_PERSISTENT);
   });
 
   it('answers a read overtaken by a newer response with the newer one, and keeps it', () => {
@@ -77,6 +79,6 @@ describe('the two tiers', () => {
     cache.set(KEY, stored('B'));
     finishRead(entry('A'));
     expect(read.result).toMatchObject({ entry: { body: 'B' } });
-    expect(cache.peek(KEY, T0)).toMatchObject({ entry: { body: 'B' } });
+    expect(cache.peek(KEY, {}, T0)).toMatchObject({ entry: { body: 'B' } });
   });
 });
