@@ -112,6 +112,8 @@ export type { ConflictHandler, ConflictResolution, OutboxConfig, OutboxRequestOp
 export type { OutboxStorage } from './offline/outbox-storage';
 export { memoryOutboxStorage } from './offline/outbox-storage';
 export { localforageOutboxStorage } from './offline/localforage.outbox-storage';
+export { sqliteOutboxStorage, SqliteStorageError } from './offline/sqlite.outbox-storage';
+export type { SqliteConnectionLike, SqliteOutboxStorageOptions } from './offline/sqlite.outbox-storage';
 export type { DrainLock, LockManagerLike } from './offline/drain-lock';
 export { leaseDrainer, soleDrainer, webLocksDrainer } from './offline/drain-lock';
 export type { OutboxEventBase } from './core/events';

@@ -537,11 +537,18 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
       if (loaded === undefined && started) subscriptions.add(load().subscribe({ complete: () => kick(), error: () => undefined }));
       else kick();
     },
+    // After the load: before it completes, an empty map says nothing (a slow storage still has entries).
     whenIdle: () =>
-      defer(() => {
-        const pending = [...entries.values()].some((e) => e.partition === partition && isPending(e));
-        return busy.size === 0 && !pending && loaded !== undefined ? of(undefined) : idle.pipe(take(1));
-      }),
+      concat(
+        load().pipe(
+          ignoreElements(),
+          catchError(() => EMPTY),
+        ),
+        defer(() => {
+          const pending = [...entries.values()].some((e) => e.partition === partition && isPending(e));
+          return busy.size === 0 && !pending ? of(undefined) : idle.pipe(take(1));
+        }),
+      ),
     close: () => {
       closed = true;
       subscriptions.unsubscribe();
