@@ -56,6 +56,7 @@ export type { AnyApiError, ApiErrorKind, AuthErrorReason, GraphQLErrorEntry, Out
 // Auth
 export type { AuthConfig, AuthTokens, RefreshFn, RefreshRetry, RefreshWindow } from './auth/auth-config';
 export type { AuthSession } from './auth/auth-session';
+export type { TabChannelLike, TabLocksLike, TabSyncConfig } from './auth/tab-sync';
 export type { TokenStore } from './auth/token-store';
 export { memoryTokenStore } from './auth/token-store';
 export { localforageTokenStore } from './auth/localforage.token-store';
