@@ -77,7 +77,8 @@ export interface ApiClient {
   readonly outbox: Outbox;
   /**
    * Stops the client's background work: the outbox drainer (releasing its lock), connectivity
-   * listeners and recheck timers. Queued entries stay in storage for the next client.
+   * listeners and recheck timers, and the tab channel of `auth.tabSync`. Queued entries stay in
+   * storage for the next client.
    */
   close(): void;
 }
@@ -249,7 +250,10 @@ export function createApiClient(config: ApiClientConfig): ApiClient {
     fleet: fleet ?? NO_FLEET,
     online$: offline.connectivity.online$,
     outbox: offline.outbox,
-    close: () => offline.close(),
+    close: () => {
+      offline.close();
+      auth?.close();
+    },
   };
 }
 

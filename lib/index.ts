@@ -56,6 +56,7 @@ export type { AnyApiError, ApiErrorKind, AuthErrorReason, GraphQLErrorEntry, Out
 // Auth
 export type { AuthConfig, AuthTokens, RefreshFn, RefreshRetry, RefreshWindow } from './auth/auth-config';
 export type { AuthSession } from './auth/auth-session';
+export type { TabChannelLike, TabLocksLike, TabSyncConfig } from './auth/tab-sync';
 export type { TokenStore } from './auth/token-store';
 export { memoryTokenStore } from './auth/token-store';
 export { localforageTokenStore } from './auth/localforage.token-store';
@@ -112,6 +113,8 @@ export type { ConflictHandler, ConflictResolution, OutboxConfig, OutboxRequestOp
 export type { OutboxStorage } from './offline/outbox-storage';
 export { memoryOutboxStorage } from './offline/outbox-storage';
 export { localforageOutboxStorage } from './offline/localforage.outbox-storage';
+export { sqliteOutboxStorage, SqliteStorageError } from './offline/sqlite.outbox-storage';
+export type { SqliteConnectionLike, SqliteOutboxStorageOptions } from './offline/sqlite.outbox-storage';
 export type { DrainLock, LockManagerLike } from './offline/drain-lock';
 export { leaseDrainer, soleDrainer, webLocksDrainer } from './offline/drain-lock';
 export type { OutboxEventBase } from './core/events';

@@ -3,6 +3,7 @@ import { GraphQLError, HttpError } from '../core/errors';
 import { isValidHeaderValue } from '../core/request-checks';
 import { originOf } from '../core/url';
 import { memoryTokenStore, type TokenStore } from './token-store';
+import type { TabSyncConfig } from './tab-sync';
 
 /** The credentials of one session. Never put into events, error messages, cache keys or logs. */
 export interface AuthTokens {
@@ -112,6 +113,16 @@ export interface AuthConfig {
    * const auth: AuthConfig = { tokens, refresh, userPartition: ({ accessToken }) => accessToken.split('.', 1)[0] };
    */
   readonly userPartition?: (tokens: AuthTokens) => string | undefined;
+  /**
+   * Several tabs (windows) of the app share one session: a refresh made in one is used by all,
+   * so a rotating refresh token is spent once; a login, logout or forced end in one happens in
+   * all. `true` uses a `BroadcastChannel` and Web Locks where they exist; see {@link TabSyncConfig}.
+   * Give the tabs a shared token store too (`localforageTokenStore()`), so a new tab starts logged in.
+   *
+   * @example
+   * createApiClient({ baseUrl, auth: { tokens: localforageTokenStore(), refresh, tabSync: true } });
+   */
+  readonly tabSync?: boolean | TabSyncConfig;
 }
 
 export const DEFAULT_REFRESH_SKEW_MS = 30_000;

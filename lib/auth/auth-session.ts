@@ -18,6 +18,7 @@ import type { AuthErrorReason } from '../core/errors';
 import { parseAuthTokens, parseStoredTokens, type AuthTokens, type StoredTokens } from './auth-config';
 import { newOwnPartition, sessionState, toStoredTokens, UNHYDRATED, type SessionState, type SessionStateConfig, type TokenSource } from './session-state';
 import type { TokenStore } from './token-store';
+import type { SharedSession } from './tab-sync';
 
 export type { SessionState } from './session-state';
 
@@ -69,7 +70,12 @@ export interface AuthSessionController {
   /** `undefined` once the store has been read (one boolean check), else emits once when it has. */
   whenReady(): Observable<void> | undefined;
   /** Installs refreshed tokens if the session is still `generation`; false when it moved on. */
-  applyRefreshed(tokens: AuthTokens, generation: number): boolean;
+  applyRefreshed(tokens: AuthTokens, generation: number, save?: boolean): boolean;
+  /**
+   * Takes a login, logout or forced end another tab made (`auth.tabSync`): not saved (that tab
+   * saved it to the shared store) and not announced again.
+   */
+  adoptShared(change: SharedSession): void;
   /** Ends the session by force: tokens cleared, `session-expired` event, `sessionEnded$`. */
   end(reason: ForcedEndReason): void;
   /**
@@ -88,6 +94,8 @@ export interface AuthSessionConfig extends Partial<Pick<SessionStateConfig, 'use
   readonly env: ApiEnv;
   /** How long `load()` may take before the session starts without stored tokens (default: unbounded). */
   readonly loadTimeoutMs?: number;
+  /** Called for each login, logout and forced end made here (not for refreshes, not for adopted ones): `auth.tabSync` tells the other tabs. */
+  readonly onLocalChange?: (change: SharedSession) => void;
 }
 
 /**
@@ -182,12 +190,14 @@ export function createAuthSession(config: AuthSessionConfig): AuthSessionControl
   );
 
   const endReasons = new Map<number, ForcedEndReason>();
-  const setTokens = (tokens: AuthTokens | null): void => {
+  const setTokens = (tokens: AuthTokens | null): SessionState => {
     startedWithoutStore = false;
     // Input is checked like a refresh result: an object without an access token logs out
     // rather than later sending `Bearer undefined`.
     const checked = tokens === null ? null : (parseAuthTokens(tokens) ?? null);
-    install(stateOf(checked, checked === null ? undefined : newOwnPartition(env.random), state$.value.generation + 1, 'login'), true);
+    const state = stateOf(checked, checked === null ? undefined : newOwnPartition(env.random), state$.value.generation + 1, 'login');
+    install(state, true);
+    return state;
   };
 
   const session: AuthSession = {
@@ -196,11 +206,17 @@ export function createAuthSession(config: AuthSessionConfig): AuthSessionControl
       distinctUntilChanged(),
     ),
     currentTokens: () => state$.value.tokens,
-    setTokens,
+    setTokens: (tokens) => {
+      const state = setTokens(tokens);
+      config.onLocalChange?.({ tokens: toStoredTokens(state) });
+    },
     logout: () => {
       const hadSession = state$.value.tokens !== null;
       setTokens(null);
-      if (hadSession) ended$.next('logout');
+      if (hadSession) {
+        config.onLocalChange?.({ tokens: null, reason: 'logout' });
+        ended$.next('logout');
+      }
     },
     userPartition: () => state$.value.partition,
     partition$: hydratedStates$.pipe(
@@ -216,10 +232,10 @@ export function createAuthSession(config: AuthSessionConfig): AuthSessionControl
     hydrated$: hydratedStates$.pipe(take(1)),
     states$: hydratedStates$,
     whenReady: () => (ready ? undefined : ready$),
-    applyRefreshed: (tokens, generation) => {
+    applyRefreshed: (tokens, generation, save = true) => {
       const current = state$.value;
       if (current.generation !== generation) return false;
-      install(stateOf(tokens, current.ownPartition ?? newOwnPartition(env.random), generation, 'refresh'), true);
+      install(stateOf(tokens, current.ownPartition ?? newOwnPartition(env.random), generation, 'refresh'), save);
       return true;
     },
     endReason: (generation) => endReasons.get(generation),
@@ -228,8 +244,24 @@ export function createAuthSession(config: AuthSessionConfig): AuthSessionControl
       // A handful is plenty: only requests still in flight from an ended session ask.
       if (endReasons.size > 16) endReasons.delete(endReasons.keys().next().value!);
       install(stateOf(null, undefined, state$.value.generation + 1, 'login'), true);
+      config.onLocalChange?.({ tokens: null, reason });
       env.emit({ type: 'session-expired', reason });
       ended$.next(reason);
+    },
+    adoptShared: ({ tokens, reason }) => {
+      const current = state$.value;
+      if (tokens === null) {
+        if (current.tokens === null) return; // nothing to end (or our own end echoed)
+        if (reason === 'refresh-failed' || reason === 'missing-credential') endReasons.set(current.generation, reason);
+        install(stateOf(null, undefined, current.generation + 1, 'login'), false);
+        if (reason === 'refresh-failed' || reason === 'missing-credential') env.emit({ type: 'session-expired', reason });
+        if (reason !== undefined) ended$.next(reason);
+        return;
+      }
+      const fresh = parseAuthTokens(tokens);
+      if (fresh === undefined) return;
+      if (current.tokens?.accessToken === fresh.accessToken && current.tokens.refreshToken === fresh.refreshToken) return;
+      install(stateOf(fresh, tokens.partition ?? newOwnPartition(env.random), current.generation + 1, 'login'), false);
     },
   };
 }

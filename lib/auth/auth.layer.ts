@@ -10,8 +10,11 @@ import { originOf } from '../core/url';
 import { resolveAuthConfig, type AuthConfig, type ResolvedAuthConfig } from './auth-config';
 import { createAuthSession, type AuthSession, type AuthSessionController, type SessionState } from './auth-session';
 import { createTokenRefresher, refreshAuthError, type TokenRefresher } from './token-refresher';
+import { createTabSync, defaultTabChannel, defaultTabLocks, fingerprint, type TabSync } from './tab-sync';
 
 export interface AuthSetup {
+  /** Stops sharing the session with other tabs (closes the channel); the session itself goes on. */
+  close(): void;
   /** The pipeline stage; goes between cache and retry. */
   readonly layer: Layer;
   /** Goes below retry, above the transport: refuses an attempt whose session has ended. */
@@ -76,13 +79,16 @@ export interface AuthSetup {
  */
 export function createAuth(config: AuthConfig, env: ApiEnv, defaultOrigin: string): AuthSetup {
   const resolved = resolveAuthConfig(config, defaultOrigin);
+  let tabs: TabSync | undefined;
   const session = createAuthSession({
     store: resolved.tokens,
     refreshSkewMs: resolved.refreshSkewMs,
     userPartition: resolved.userPartition,
     env,
     loadTimeoutMs: resolved.tokenStoreTimeoutMs,
+    onLocalChange: (change) => tabs?.announce(change),
   });
+  tabs = tabSyncFor(config, resolved, env, defaultOrigin, session);
   const refresher = createTokenRefresher({
     session,
     refresh: resolved.refresh,
@@ -90,6 +96,7 @@ export function createAuth(config: AuthConfig, env: ApiEnv, defaultOrigin: strin
     refreshRetry: resolved.refreshRetry,
     refreshTimeoutMs: resolved.refreshTimeoutMs,
     env,
+    tabs,
   });
   const isOwnOrigin = originMatcher(resolved.origins);
   const authorize = authorizer(session, refresher, resolved, env, isOwnOrigin);
@@ -117,7 +124,7 @@ export function createAuth(config: AuthConfig, env: ApiEnv, defaultOrigin: strin
     return session.hydrated$.pipe(switchMap(() => authorize(req, next)));
   };
 
-  return { layer, attemptGuard, session: session.session, sessionKey: () => session.state().key, whenReady: session.whenReady };
+  return { layer, attemptGuard, session: session.session, sessionKey: () => session.state().key, whenReady: session.whenReady, close: () => tabs?.close() };
 }
 
 /**
@@ -247,4 +254,39 @@ function originMatcher(origins: ReadonlySet<string>): (url: string) => boolean {
     const origin = originOf(url);
     return origin !== undefined && origins.has(origin);
   };
+}
+
+/**
+ * `auth.tabSync`: the coordinator over a BroadcastChannel named after the API origin (two clients
+ * of different APIs never mix), Web Locks where the platform has them. Without a channel (no
+ * `BroadcastChannel`), tabs cannot hear each other and the client works as one tab.
+ */
+function tabSyncFor(config: AuthConfig, resolved: ResolvedAuthConfig, env: ApiEnv, origin: string, session: AuthSessionController): TabSync | undefined {
+  const option = config.tabSync;
+  if (option === undefined || option === false) return undefined;
+  const settings = option === true ? {} : option;
+  const channel = settings.channel ?? defaultTabChannel(`rxsync-auth:${origin}`);
+  if (channel === undefined) return undefined;
+  const electionMs = settings.electionMs ?? 100;
+  const { maxAttempts, baseDelayMs } = resolved.refreshRetry;
+  // Long enough for the leader's every attempt and backoff: a waiting tab never gives up on a refresh still running.
+  let backoffMs = 0;
+  for (let n = 1; n < maxAttempts; n++) backoffMs += baseDelayMs * 2 ** (n - 1);
+  const waitMs = settings.waitMs ?? Math.min(electionMs + resolved.refreshTimeoutMs * maxAttempts + backoffMs, 2 ** 31 - 1);
+  const locks = settings.locks === null ? undefined : (settings.locks ?? defaultTabLocks());
+  return createTabSync(
+    channel,
+    env,
+    {
+      currentFingerprint: () => {
+        const refreshToken = session.state().tokens?.refreshToken;
+        return refreshToken === undefined ? undefined : fingerprint(refreshToken);
+      },
+      refreshed: (_fp, tokens) => {
+        if (session.applyRefreshed(tokens, session.state().generation, false)) env.emit({ type: 'token-refreshed', durationMs: 0 });
+      },
+      session: (change) => session.adoptShared(change),
+    },
+    { locks, electionMs, waitMs, lockName: `rxsync-auth-refresh:${origin}` },
+  );
 }

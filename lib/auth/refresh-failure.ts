@@ -22,6 +22,7 @@ import { HttpError, NetworkError, OutcomeUnknownError, ParseError, RetryAfterToo
 export type RefreshVerdict = 'rejected' | 'unavailable';
 
 export function refreshVerdict(error: unknown): RefreshVerdict {
+  if (error instanceof TabRefreshFailed) return error.verdict;
   if (error instanceof RefreshTimedOut) return 'unavailable';
   if (error instanceof NetworkError || error instanceof TimeoutError || error instanceof OutcomeUnknownError) return 'unavailable';
   if (error instanceof HttpError || error instanceof RetryAfterTooLongError) return isTransientStatus(error.status) ? 'unavailable' : 'rejected';
@@ -105,4 +106,15 @@ function oauthErrorFields(body: unknown): Record<string, string> | null {
     if (typeof value === 'string') kept[field] = value.length > 200 ? `${value.slice(0, 200)}…` : value;
   }
   return Object.keys(kept).length > 0 ? kept : null;
+}
+
+/** Another tab's refresh failed, or no tab answered within `tabSync.waitMs`: mapped like a refresh of this tab's own. */
+export class TabRefreshFailed extends Error {
+  override readonly name = 'TabRefreshFailed';
+  constructor(
+    readonly verdict: RefreshVerdict,
+    detail: string,
+  ) {
+    super(`another tab's refresh: ${detail}`);
+  }
 }

@@ -31,6 +31,7 @@ import {
 } from './auth-config';
 import type { AuthSessionController } from './auth-session';
 import { RefreshTimedOut, refreshVerdict, scrubRefreshError } from './refresh-failure';
+import type { TabSync } from './tab-sync';
 
 export type RefreshTrigger = 'expired' | 'unauthorized';
 
@@ -43,6 +44,8 @@ export interface TokenRefresherConfig {
   /** Default {@link DEFAULT_REFRESH_TIMEOUT_MS}. */
   readonly refreshTimeoutMs?: number;
   readonly env: ApiEnv;
+  /** Several tabs: one of them calls the refresh endpoint, the others take its answer. */
+  readonly tabs?: TabSync;
 }
 
 /** A failed refresh as the requests of its storm see it (see {@link TokenRefresher.failureFor}). */
@@ -154,7 +157,7 @@ export function createTokenRefresher(config: TokenRefresherConfig): TokenRefresh
     env.emit({ type: 'token-refresh-start', trigger });
     const secrets = [refreshToken, tokens?.accessToken ?? ''];
     const { maxAttempts, baseDelayMs } = config.refreshRetry ?? DEFAULT_REFRESH_RETRY;
-    return defer(() => callOnce(refresh, refreshToken)).pipe(
+    const calls = defer(() => callOnce(refresh, refreshToken)).pipe(
       retry({
         count: maxAttempts - 1,
         delay: (error: unknown, retryCount: number) => {
@@ -165,6 +168,9 @@ export function createTokenRefresher(config: TokenRefresherConfig): TokenRefresh
           return timer(delayMs, env.scheduler);
         },
       }),
+    );
+    // With tabs, the whole refresh (its retries included) runs in at most one tab per refresh token.
+    return (config.tabs ? config.tabs.coordinate(refreshToken, calls) : calls).pipe(
       tap((fresh) => {
         // Cleared before the waiters hear of it: a request they start synchronously must not
         // join a refresh that is over.

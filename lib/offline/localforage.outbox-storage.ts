@@ -7,7 +7,7 @@ import type { OutboxStorage } from './outbox-storage';
  * web views; `fake-indexeddb` in Node tests; any other localforage driver where configured).
  * Promises become Observables here, at the edge, so nothing starts before subscription.
  *
- * On Capacitor iOS prefer `sqliteOutboxStorage`: the OS may reclaim a WKWebView's IndexedDB under
+ * On Capacitor iOS prefer `sqliteOutboxStorage` (same folder, exported from `rxsync`): the OS may reclaim a WKWebView's IndexedDB under
  * storage pressure (Capacitor's storage guide), and an outbox must not vanish.
  *
  * @example

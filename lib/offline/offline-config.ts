@@ -22,7 +22,8 @@ export interface OfflineConfig extends ConnectivityConfig {
   readonly reads?: OfflineReadMode;
   /**
    * App resume (e.g. Capacitor `App` `resume`, `visibilitychange` → visible): the outbox drains and
-   * an unreachable API is rechecked. See `capacitorAppResume` in the platform adapters.
+   * an unreachable API is rechecked. `capacitorAppResume(App)` from `rxsync/angular`
+   * gives one for Capacitor (`withCapacitor({ app })` wires it).
    */
   readonly resume$?: Observable<unknown>;
 }

@@ -8,7 +8,8 @@ import { Observable, defer, of } from 'rxjs';
  *
  * Implementations: {@link memoryOutboxStorage} (tests; lost on restart),
  * {@link localforageOutboxStorage} (IndexedDB in browsers, the default), and for Capacitor on iOS,
- * where the OS may evict a WKWebView's IndexedDB, `sqliteOutboxStorage` from `lib/platform`.
+ * where the OS may evict a WKWebView's IndexedDB, {@link sqliteOutboxStorage} (a SQLite table
+ * through a `@capacitor-community/sqlite` connection or any driver of that shape).
  *
  * @example
  * const storage: OutboxStorage = {
