@@ -865,4 +865,32 @@ describe('RFC 9111 through the client (cache layer and every other layer, virtua
       expectNotCached(h, URL_A);
     });
   });
+
+  describe('partial content (§3.3, §3.4): decided against, so Range passes through and harms nothing', () => {
+    const part = { 'cache-control': 'max-age=60', 'content-range': 'bytes 0-0/1', etag: '"v1"' };
+
+    it('sends a Range request even when a fresh full response is stored, and hands its 206 to the app untouched', () => {
+      const h = createCacheHarness({}, { through: 'client' });
+      prime(h, URL_A, { 'cache-control': 'max-age=60', etag: '"v1"' });
+      h.respond({ status: 206, headers: part, body: 'A'.slice(0, 1) });
+      const before = h.requests.length;
+      const ranged = h.read(URL_A, { headers: { range: 'bytes=0-0' } });
+      expect(h.requests.slice(before).map((r) => [r.headers['range'], r.headers['if-none-match']])).toEqual([['bytes=0-0', undefined]]);
+      expect(ranged.values.map((v) => [v.status, v.fromCache, v.headers['content-range']])).toEqual([[206, false, 'bytes 0-0/1']]);
+    });
+
+    it('never lets a 206 replace or evict the stored full response', () => {
+      const h = createCacheHarness({}, { through: 'client' });
+      prime(h, URL_A, { 'cache-control': 'max-age=60', etag: '"v1"' });
+      h.respond({ status: 206, headers: part, body: 'A' });
+      h.read(URL_A, { headers: { range: 'bytes=0-0' } });
+      expect(expectFullyCached(h, URL_A).status).toBe(200);
+    });
+
+    it('never stores a 206 that reaches it without a Range of the app', () => {
+      const h = createCacheHarness({}, { through: 'client' });
+      prime(h, URL_A, part, 'A', 206);
+      expectNotCached(h, URL_A);
+    });
+  });
 });
