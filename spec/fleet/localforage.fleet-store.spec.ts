@@ -22,7 +22,7 @@ function tracked(store: FleetStateStore): FleetStateStore & { settled(): Promise
     save: (snapshot) => keep(store.save(snapshot)),
     async settled() {
       // A save may start only once an earlier one settles: wait until no new one appears.
-      for (let seen = -1; seen !== pending.length; ) {
+      for (let seen = -1; seen !== pending.length;) {
         seen = pending.length;
         await Promise.all(pending);
         await flushPromises();
