@@ -11,7 +11,7 @@ import { newIdempotencyKey } from './keys';
 import { localforageOutboxStorage } from './localforage.outbox-storage';
 import type { OfflineConfig } from './offline-config';
 import { connectivityEvidenceLayer, offlineGateLayer, pauseWhileOffline } from './offline.layers';
-import type { OutboxConfig, OutboxRequestOptions } from './outbox-config';
+import type { OutboxConfig, OutboxRequestOptions, OutboxTabChannel } from './outbox-config';
 import { decideOutbox } from './outbox-decision';
 import type { OutboxMethod } from './outbox-entry';
 import { createOutbox, type Outbox } from './outbox';
@@ -72,6 +72,7 @@ export function createOffline(config: OfflineConfig | undefined, env: ApiEnv, de
             whenReady: deps.whenReady,
             lock: drainLockFor(outboxConfig, storage, env, newKey),
             newKey,
+            tabs: outboxConfig.tabs === false ? undefined : (outboxConfig.tabs ?? defaultOutboxChannel()),
           });
         })();
   if (config?.resume$) subscriptions.add(config.resume$.subscribe(() => outbox.drain()));
@@ -139,6 +140,13 @@ function drainLockFor(config: OutboxConfig, storage: Parameters<typeof leaseDrai
   const locks = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
   if (choice !== 'lease' && locks !== undefined && typeof locks.request === 'function') return webLocksDrainer('rxsync-outbox', locks);
   return leaseDrainer(storage, env, { owner: newKey() });
+}
+
+/** A BroadcastChannel in a browser document (tabs, windows); none in Node, where clients are processes, not tabs. */
+function defaultOutboxChannel(): OutboxTabChannel | undefined {
+  const g = globalThis as { document?: unknown; BroadcastChannel?: new (name: string) => OutboxTabChannel };
+  if (g.document === undefined || typeof g.BroadcastChannel !== 'function') return undefined;
+  return new g.BroadcastChannel('rxsync-outbox');
 }
 
 /** `client.outbox` without an outbox: empty streams; queueing fails with `OutboxError('disabled')`. */

@@ -42,6 +42,13 @@ export interface OutboxConfig {
    * again after a restart (re-applied from storage), committed on success, rolled back on a dead letter.
    */
   readonly optimisticStores?: Readonly<Record<string, OptimisticTarget<never>>>;
+  /**
+   * How the outbox instances of several tabs tell each other "the storage changed" (an enqueue, a
+   * final answer) and pass on final answers to the tab that queued the entry. Default: a
+   * `BroadcastChannel('rxsync-outbox')` in a browser document; `false` in Node and web workers
+   * (without it, the drainer re-reads the storage on `drain()` and when it takes the lock).
+   */
+  readonly tabs?: OutboxTabChannel | false;
   /** Who drains when several tabs share the storage. */
   readonly drainLock?: DrainLock | 'web-locks' | 'lease' | 'none';
   /**
@@ -49,6 +56,14 @@ export interface OutboxConfig {
    * or when their retries run out on a transient failure. Default: not queued (fail as before).
    */
   readonly mutations?: 'fallback' | 'queue';
+}
+
+/** The part of `BroadcastChannel` the outbox uses. */
+export interface OutboxTabChannel {
+  postMessage(message: unknown): void;
+  addEventListener(type: 'message', listener: (event: { readonly data: unknown }) => void): void;
+  removeEventListener(type: 'message', listener: (event: { readonly data: unknown }) => void): void;
+  close(): void;
 }
 
 /** Per-request outbox options of `post/put/patch/delete`. */

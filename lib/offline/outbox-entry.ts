@@ -62,6 +62,11 @@ export interface OutboxEntry {
   /** When a `retrying` entry may go again (client clock). */
   readonly nextAttemptAt?: number;
   readonly lastError?: OutboxFailure;
+  /**
+   * The outbox instance (tab) that marked it `sending`: another tab that reads the entry before
+   * its own send leaves it alone. A new drainer takes over the claims of the previous one.
+   */
+  readonly claimedBy?: string;
   readonly optimistic?: OutboxOptimistic;
   /** The app's own data (a label for the UI, a local id); must be serializable. */
   readonly meta?: Readonly<Record<string, unknown>>;

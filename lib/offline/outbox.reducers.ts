@@ -6,9 +6,9 @@ import { compareEntries, type OutboxEntry, type OutboxFailure } from './outbox-e
  * stored entry always says at least as much as the last thing that happened.
  */
 
-/** About to go on the wire: one more attempt. */
-export function toSending(entry: OutboxEntry): OutboxEntry {
-  return { ...entry, status: 'sending', attempts: entry.attempts + 1, nextAttemptAt: undefined };
+/** About to go on the wire: one more attempt, claimed by the outbox instance `owner`. */
+export function toSending(entry: OutboxEntry, owner?: string): OutboxEntry {
+  return { ...entry, status: 'sending', attempts: entry.attempts + 1, nextAttemptAt: undefined, ...(owner === undefined ? {} : { claimedBy: owner }) };
 }
 
 /** Failed transiently; may go again at `nextAttemptAt`. */

@@ -6,9 +6,11 @@ import {
   Subscription,
   catchError,
   concat,
+  concatMap,
   defer,
   distinctUntilChanged,
   filter,
+  finalize,
   ignoreElements,
   map,
   of,
@@ -41,7 +43,7 @@ import {
 import type { OutboxStorage } from './outbox-storage';
 import type { DrainLock } from './drain-lock';
 import { isPending, nextInScope, toDead, toDone, toQueued, toRetrying, toSending, visibleEntries } from './outbox.reducers';
-import type { OutboxConfig, ConflictResolution } from './outbox-config';
+import type { OutboxConfig, ConflictResolution, OutboxTabChannel } from './outbox-config';
 
 /** What a caller queues. */
 export interface OutboxRequest {
@@ -100,6 +102,8 @@ export interface OutboxDeps {
   readonly whenReady?: () => Observable<unknown> | undefined;
   readonly lock: DrainLock;
   readonly newKey: () => string;
+  /** The other tabs on the same storage ({@link OutboxConfig.tabs}); none: this instance is alone or polls by `drain()`. */
+  readonly tabs?: OutboxTabChannel;
 }
 
 const DEFAULTS = { baseDelayMs: 1000, maxDelayMs: 300_000, storageTimeoutMs: 5000 };
@@ -143,6 +147,10 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
   let held: string | undefined; // a partition whose session ended mid-send: wait for a change
   let loaded: Observable<void> | undefined;
   let partition = 'anonymous';
+  /** This instance, as written in the `claimedBy` of the entries it sends. */
+  const owner = deps.newKey();
+  /** Entries with a write of this instance in progress: a re-read must not undo it with the older stored copy. */
+  const writing = new Map<string, number>();
 
   const guard =
     <T>(operation: string, reasonIfLost: OutboxErrorReason = 'storage-failed'): OperatorFunction<T, T> =>
@@ -162,7 +170,92 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
 
   const publish = (): void => view.next(visibleEntries(entries.values(), partition));
 
-  const write = (entry: OutboxEntry): Observable<void> => storage.set(entryKey(entry.id), entry).pipe(guard(`write ${entry.id}`));
+  const write = (entry: OutboxEntry): Observable<void> =>
+    defer(() => {
+      writing.set(entry.id, (writing.get(entry.id) ?? 0) + 1);
+      return storage.set(entryKey(entry.id), entry).pipe(
+        guard(`write ${entry.id}`),
+        finalize(() => {
+          const left = (writing.get(entry.id) ?? 1) - 1;
+          if (left === 0) writing.delete(entry.id);
+          else writing.set(entry.id, left);
+        }),
+      );
+    });
+
+  const readEntry = (id: string): Observable<OutboxEntry | undefined> =>
+    storage.get(entryKey(id)).pipe(
+      guard(`read ${id}`),
+      map((value) => (value === undefined ? undefined : parseEntry(value))),
+    );
+
+  /** Tells the other tabs the storage changed (best effort: a closed channel leaves this tab alone). */
+  const announce = (message: TabMessage): void => {
+    try {
+      deps.tabs?.postMessage({ p: TAB_PROTOCOL, ...message });
+    } catch {
+      // a closed or broken channel: the others still re-read on drain() and on taking the lock
+    }
+  };
+
+  /** Another tab finished an entry this tab remembers: forget it (its optimistic change is the server's now). */
+  const forget = (id: string): void => {
+    if (!entries.has(id) || inFlight.has(id)) return;
+    entries.delete(id);
+    settleOptimistic(id, 'commit');
+  };
+
+  /**
+   * Re-reads the storage and merges it into memory: entries another tab enqueued appear, entries
+   * another tab finished leave, the stored state of every entry this instance is not sending or
+   * writing wins. `takeOver` (this instance just became the drainer): a `sending` entry claimed by
+   * another instance belongs to a drainer that is gone; it goes again, with its key.
+   */
+  const refresh = (takeOver: boolean): Observable<void> =>
+    defer(() => {
+      const before = new Set(entries.keys());
+      const found = new Map<string, OutboxEntry>();
+      return defer(() => storage.keys()).pipe(
+        guard<string[]>('refresh keys'),
+        map((keys) => keys.filter((key) => key.startsWith(ENTRY_PREFIX))),
+        mergeLoad(storage, guard, env, found, false),
+        map(() => {
+          for (const id of before) if (!found.has(id) && !writing.has(id)) forget(id);
+          for (const stored of found.values()) {
+            if (inFlight.has(stored.id) || writing.has(stored.id)) continue;
+            const next = takeOver && stored.status === 'sending' && stored.claimedBy !== owner ? toQueued(stored) : stored;
+            seq = Math.max(seq, next.seq + 1);
+            entries.set(next.id, next);
+            if (isPending(next)) reapplyOptimistic(next);
+            else if (next.status === 'dead') settleOptimistic(next.id, 'rollback');
+          }
+          publish();
+          checkIdle();
+        }),
+      );
+    });
+
+  /** One refresh at a time; one asked for during another runs after it. */
+  let refreshing = false;
+  let again: boolean | undefined;
+  const resync = (takeOver = false): void => {
+    if (closed || loaded === undefined) return;
+    if (refreshing) {
+      again = (again ?? false) || takeOver;
+      return;
+    }
+    refreshing = true;
+    const done = (): void => {
+      refreshing = false;
+      kick();
+      if (again !== undefined && !closed) {
+        const next = again;
+        again = undefined;
+        resync(next);
+      }
+    };
+    subscriptions.add(concat(load(), refresh(takeOver)).subscribe({ error: done, complete: done }));
+  };
 
   /** Loads what earlier instances left, once; a failed load is tried again on the next drain. */
   const load = (): Observable<void> => {
@@ -172,7 +265,7 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
     ).pipe(
       guard<string[]>('load keys'),
       map((keys) => keys.filter((key) => key.startsWith(ENTRY_PREFIX))),
-      mergeLoad(storage, guard, env, entries),
+      mergeLoad(storage, guard, env, entries, true),
       map(() => {
         partition = deps.partition();
         for (const entry of entries.values()) {
@@ -205,7 +298,40 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
     else handle?.rollback();
   };
 
-  const settle = (entry: OutboxEntry, result: { response?: ApiResponse; error?: OutboxError }): void => settledSubject.next({ id: entry.id, ...result });
+  const settle = (entry: OutboxEntry, result: { response?: ApiResponse; error?: OutboxError }): void => {
+    settledSubject.next({ id: entry.id, ...result });
+    const { response, error } = result;
+    announce(
+      response
+        ? { type: 'settled', id: entry.id, response: { status: response.status, headers: response.headers, body: response.body, url: response.url } }
+        : { type: 'settled', id: entry.id, reason: error?.reason === 'dead' ? 'dead' : 'discarded', detail: error?.message },
+    );
+  };
+
+  /** What another tab said: an entry settled there (its waiters here hear it), or the storage changed. */
+  const onTabMessage = (event: { readonly data: unknown }): void => {
+    const message = event.data as (TabMessage & { p?: unknown }) | null;
+    if (closed || typeof message !== 'object' || message === null || message.p !== TAB_PROTOCOL) return;
+    if (message.type === 'settled') {
+      const entry = entries.get(message.id);
+      if (entry !== undefined && !inFlight.has(entry.id)) {
+        if (message.response) {
+          entries.delete(entry.id);
+          settleOptimistic(entry.id, 'commit');
+          settledSubject.next({ id: entry.id, response: { ...message.response, fromCache: false, stale: false } });
+        } else {
+          if (message.reason === 'dead') entries.set(entry.id, toDead(entry, new Error(message.detail ?? 'dead letter')));
+          else entries.delete(entry.id);
+          settleOptimistic(entry.id, 'rollback');
+          settledSubject.next({ id: entry.id, error: new OutboxError(entry, message.reason ?? 'discarded', { detail: message.detail }) });
+        }
+        publish();
+        checkIdle();
+      }
+    }
+    resync(false);
+  };
+  deps.tabs?.addEventListener('message', onTabMessage);
 
   const schedule = (scope: string, at: number): void => {
     timers.get(scope)?.unsubscribe();
@@ -232,31 +358,73 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
   const drainScope = (scope: string): void => {
     const entry = nextInScope(entries.values(), scope, partition);
     if (entry === undefined) return;
+    // Another tab is sending the head of this scope: wait for its word (a tab message, a refresh).
+    if (entry.status === 'sending' && entry.claimedBy !== owner) return;
     const now = env.scheduler.now();
     if (entry.status === 'retrying' && entry.nextAttemptAt !== undefined && entry.nextAttemptAt > now) {
       if (!timers.has(scope)) schedule(scope, entry.nextAttemptAt);
       return;
     }
     busy.add(scope);
-    const sending = toSending(entry);
+    const sending = toSending(entry, owner);
     entries.set(entry.id, sending);
     publish();
-    env.emit({ type: 'outbox-sending', id: entry.id, idempotencyKey: entry.idempotencyKey, method: entry.method, url: entry.url, attempt: sending.attempts });
-    // `sending` is persisted first: a kill from here on re-sends with the same key. A failed write
-    // still sends (the stored `queued` would be re-sent the same way).
+    // The claim: the stored copy is read first (another tab may have sent it, or be sending it),
+    // then `sending` with this instance's name is written and read back. A lost claim or a gone
+    // entry sends nothing. `sending` is persisted before the send: a kill from here on re-sends
+    // with the same key. A storage that fails to answer still sends (as a lone tab would).
     let last: ApiResponse | undefined;
+    let claimed = false;
+    const claim = (stored: OutboxEntry | undefined, checkOwner: boolean): Observable<never> => {
+      if (stored === undefined) return throwError(() => new ClaimLost(undefined));
+      const foreign = stored.status === 'sending' && stored.claimedBy !== undefined && stored.claimedBy !== (checkOwner ? owner : entry.claimedBy);
+      if (foreign || !isPending(stored)) return throwError(() => new ClaimLost(stored));
+      return EMPTY;
+    };
     const sub = concat(
+      readEntry(entry.id).pipe(
+        catchError(() => of(entry)),
+        concatMap((stored) => claim(stored, false)),
+      ),
       write(sending).pipe(catchError(() => EMPTY)),
-      defer(() => deps.send(requestOf(sending))),
+      readEntry(entry.id).pipe(
+        catchError(() => of(sending)),
+        concatMap((stored) => claim(stored, true)),
+      ),
+      defer(() => {
+        claimed = true;
+        env.emit({
+          type: 'outbox-sending',
+          id: entry.id,
+          idempotencyKey: entry.idempotencyKey,
+          method: entry.method,
+          url: entry.url,
+          attempt: sending.attempts,
+        });
+        return deps.send(requestOf(sending));
+      }),
     ).subscribe({
       next: (response) => {
         if (response) last = response;
       },
-      error: (error: unknown) => finish(sending, error, undefined),
+      error: (error: unknown) => (!claimed && error instanceof ClaimLost ? stepAside(entry, error.stored) : finish(sending, error, undefined)),
       // Completing without a response proves nothing: kept, tried again (never counted as done).
       complete: () => finish(sending, last === undefined ? new NoResponse(sending) : undefined, last),
     });
     if (!sub.closed) inFlight.set(entry.id, sub);
+  };
+
+  /** Another tab sent, or is sending, this entry: take its stored state and leave it alone. */
+  const stepAside = (entry: OutboxEntry, stored: OutboxEntry | undefined): void => {
+    inFlight.delete(entry.id);
+    busy.delete(entry.scope);
+    if (closed) return;
+    if (stored === undefined) forget(entry.id);
+    else entries.set(entry.id, stored);
+    publish();
+    // A scope whose head another tab is sending waits for that tab's word (or a refresh); others go on.
+    if (stored === undefined || stored.status !== 'sending') kick();
+    checkIdle();
   };
 
   const finish = (entry: OutboxEntry, error: unknown, response: ApiResponse | undefined): void => {
@@ -264,6 +432,7 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
     const scope = entry.scope;
     const release = (): void => {
       busy.delete(scope);
+      announce({ type: 'changed' });
       kick();
       checkIdle();
     };
@@ -391,7 +560,13 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
 
   // Triggers: connectivity back, the lock acquired, the user changed.
   subscriptions.add(deps.connectivity.online$.pipe(filter(Boolean)).subscribe(() => kick()));
-  subscriptions.add(deps.lock.held$.pipe(filter(Boolean)).subscribe(() => kick()));
+  // Taking the lock: re-read first (other tabs enqueued, the previous drainer sent), then drain.
+  subscriptions.add(
+    deps.lock.held$.pipe(filter(Boolean)).subscribe(() => {
+      if (loaded === undefined) kick();
+      else resync(true);
+    }),
+  );
   if (deps.partitionChanges$) {
     subscriptions.add(
       deps.partitionChanges$.pipe(distinctUntilChanged()).subscribe((next) => {
@@ -469,6 +644,7 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
               reapplyOptimistic(entry);
               publish();
               env.emit({ type: 'outbox-queued', id: entry.id, idempotencyKey: entry.idempotencyKey, method: entry.method, url: entry.url });
+              announce({ type: 'changed' });
               kick();
               return entry;
             }),
@@ -525,6 +701,7 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
         return write(queued).pipe(
           catchError(() => of(undefined)),
           map(() => {
+            announce({ type: 'changed' });
             kick();
             return undefined;
           }),
@@ -535,6 +712,7 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
     drain: () => {
       deps.connectivity.recheck();
       if (loaded === undefined && started) subscriptions.add(load().subscribe({ complete: () => kick(), error: () => undefined }));
+      else if (started) resync(false);
       else kick();
     },
     // After the load: before it completes, an empty map says nothing (a slow storage still has entries).
@@ -551,6 +729,8 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
       ),
     close: () => {
       closed = true;
+      deps.tabs?.removeEventListener('message', onTabMessage);
+      deps.tabs?.close();
       subscriptions.unsubscribe();
       for (const sub of inFlight.values()) sub.unsubscribe();
       for (const sub of timers.values()) sub.unsubscribe();
@@ -567,6 +747,26 @@ class NoResponse extends NetworkError {
     super(entry, 'unknown', { detail: 'the pipeline completed without a response' });
   }
 }
+
+/** The claim before a send failed: the entry is gone (`stored` undefined), settled, or another tab's. */
+class ClaimLost extends Error {
+  constructor(readonly stored: OutboxEntry | undefined) {
+    super('claimed by another tab');
+  }
+}
+
+const TAB_PROTOCOL = 'rxsync-outbox/1';
+
+/** What the outbox instances of one storage tell each other. */
+type TabMessage =
+  | { readonly type: 'changed' }
+  | {
+      readonly type: 'settled';
+      readonly id: string;
+      readonly response?: Pick<ApiResponse, 'status' | 'headers' | 'body' | 'url'>;
+      readonly reason?: 'dead' | 'discarded';
+      readonly detail?: string;
+    };
 
 class StorageTimeout extends Error {
   constructor(operation: string) {
@@ -603,6 +803,7 @@ function mergeLoad(
   guard: <T>(operation: string) => OperatorFunction<T, T>,
   env: ApiEnv,
   into: Map<string, OutboxEntry>,
+  reportCorrupt: boolean,
 ): OperatorFunction<string[], void> {
   return (source) =>
     new Observable<void>((subscriber) =>
@@ -621,8 +822,9 @@ function mergeLoad(
               .subscribe({
                 next: (value) => {
                   const entry = parseEntry(value);
-                  if (entry === undefined) env.emit({ type: 'outbox-corrupt', key, detail: 'not an outbox entry; left in storage, not sent' });
-                  else if (!into.has(entry.id)) into.set(entry.id, entry);
+                  if (entry === undefined) {
+                    if (reportCorrupt) env.emit({ type: 'outbox-corrupt', key, detail: 'not an outbox entry; left in storage, not sent' });
+                  } else if (!into.has(entry.id)) into.set(entry.id, entry);
                 },
                 error: (error: unknown) => subscriber.error(error),
                 complete: () => {
