@@ -15,7 +15,7 @@ import {
 } from 'rxjs';
 import type { ApiEnv } from '../core/env';
 import type { AuthErrorReason } from '../core/errors';
-import { parseAuthTokens, parseStoredTokens, type AuthTokens, type StoredTokens } from './auth-config';
+import { parseAuthTokens, parseStoredTokens, type AuthTokens, type StoredTokens } from './tokens';
 import { newOwnPartition, sessionState, toStoredTokens, UNHYDRATED, type SessionState, type SessionStateConfig, type TokenSource } from './session-state';
 import type { TokenStore } from './token-store';
 import type { SharedSession } from './tab-sync';

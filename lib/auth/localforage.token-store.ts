@@ -1,6 +1,6 @@
 import localforage from 'localforage';
 import { defer, from, map, type Observable } from 'rxjs';
-import { parseStoredTokens, type StoredTokens } from './auth-config';
+import { parseStoredTokens, type StoredTokens } from './tokens';
 import type { TokenStore } from './token-store';
 
 /**

@@ -1,4 +1,4 @@
-import type { AuthTokens, StoredTokens } from './auth-config';
+import type { AuthTokens, StoredTokens } from './tokens';
 import { readJwtClaims, refreshDueAt, type JwtClaims } from './jwt';
 
 export const ANONYMOUS_PARTITION = 'anonymous';

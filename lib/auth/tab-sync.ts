@@ -1,6 +1,6 @@
 import { Observable, type Subscription } from 'rxjs';
 import type { ApiEnv } from '../core/env';
-import { parseAuthTokens, parseStoredTokens, type AuthTokens, type StoredTokens } from './auth-config';
+import { parseAuthTokens, parseStoredTokens, type AuthTokens, type StoredTokens } from './tokens';
 import { refreshVerdict, TabRefreshFailed } from './refresh-failure';
 
 export { TabRefreshFailed } from './refresh-failure';

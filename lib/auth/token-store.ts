@@ -1,5 +1,5 @@
 import { defer, of, type Observable } from 'rxjs';
-import type { StoredTokens } from './auth-config';
+import type { StoredTokens } from './tokens';
 
 /**
  * Where the session's tokens live between runs: a two-method port, so secure storage

@@ -1,4 +1,22 @@
-import type { CircuitBreakerConfig } from './fleet-config';
+/**
+ * The circuit breaker of one origin: closed → open after `failureThreshold` consecutive failed
+ * attempts → after the break, half-open: exactly one probe goes out, every other attempt fails fast
+ * with `CircuitOpenError` → the probe's success closes it, its failure opens it again.
+ */
+export interface CircuitBreakerConfig {
+  /** Consecutive retryable failures (network, timeout, 408/429/5xx) that open the breaker. */
+  readonly failureThreshold: number;
+  /** How long the first break lasts before a probe may go out. */
+  readonly openMs: number;
+  /** Each probe that fails doubles the break, up to this (equal to `openMs`: a fixed break). */
+  readonly maxOpenMs: number;
+  /**
+   * `'equal'`: each break lasts between half and all of its length, drawn from the client's
+   * random source, so a fleet whose breakers opened together does not probe together.
+   * `'none'` for exact timings.
+   */
+  readonly jitter: 'none' | 'equal';
+}
 
 /**
  * A breaker's state. `opens` counts the breaks since it last closed (for a growing break).

@@ -1,4 +1,7 @@
+import type { CircuitBreakerConfig } from './circuit-breaker';
 import type { FleetStateStore } from './fleet-state-store';
+
+export type { CircuitBreakerConfig } from './circuit-breaker';
 
 /**
  * The retry budget of one origin: a token bucket as in gRPC retry throttling (gRFC A6).
@@ -10,26 +13,6 @@ export interface RetryBudgetConfig {
   readonly maxTokens: number;
   /** Tokens an answered attempt gives back. Retries stop when failures exceed `tokenRatio / (1 + tokenRatio)` of attempts. */
   readonly tokenRatio: number;
-}
-
-/**
- * The circuit breaker of one origin: closed → open after `failureThreshold` consecutive failed
- * attempts → after the break, half-open: exactly one probe goes out, every other attempt fails fast
- * with `CircuitOpenError` → the probe's success closes it, its failure opens it again.
- */
-export interface CircuitBreakerConfig {
-  /** Consecutive retryable failures (network, timeout, 408/429/5xx) that open the breaker. */
-  readonly failureThreshold: number;
-  /** How long the first break lasts before a probe may go out. */
-  readonly openMs: number;
-  /** Each probe that fails doubles the break, up to this (equal to `openMs`: a fixed break). */
-  readonly maxOpenMs: number;
-  /**
-   * `'equal'`: each break lasts between half and all of its length, drawn from the client's
-   * random source, so a fleet whose breakers opened together does not probe together.
-   * `'none'` for exact timings.
-   */
-  readonly jitter: 'none' | 'equal';
 }
 
 /**

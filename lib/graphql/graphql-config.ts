@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import type { RequestOptions } from '../client-config';
+import type { RequestOptions } from '../request-options';
 import type { ApiResponse } from '../core/response';
 import type { EntityRegistry } from './entity-registry';
 import type { QueryHashFn } from './persisted-query';
