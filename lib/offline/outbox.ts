@@ -21,7 +21,7 @@ import {
 } from 'rxjs';
 import { RequestContext } from '../core/context';
 import type { ApiEnv } from '../core/env';
-import { HttpError, NetworkError, OutboxError, type OutboxErrorReason } from '../core/errors';
+import { CircuitOpenError, HttpError, NetworkError, OfflineError, OutboxError, type OutboxErrorReason } from '../core/errors';
 import type { Handler } from '../core/layer';
 import { createRequest, type ApiRequest } from '../core/request';
 import type { ApiResponse } from '../core/response';
@@ -461,6 +461,8 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
         return persist(toQueued(entry), release);
       case 'wait':
       case 'backoff': {
+        // A refusal (open breaker, spent retry budget, offline) sent nothing: it is not an attempt.
+        if (decision.kind === 'backoff' && isRefusal(decision.error, deps.connectivity)) entry = { ...entry, attempts: Math.max(0, entry.attempts - 1) };
         const delayMs = decision.kind === 'wait' ? decision.delayMs : (decision.retryAfterMs ?? backoffMs(entry.attempts));
         const next = toRetrying(entry, env.scheduler.now() + delayMs, decision.kind === 'wait' ? decision : decision.error);
         env.emit({ type: 'outbox-retrying', ...base, attempts: entry.attempts, delayMs, reason: next.lastError?.message ?? 'in progress' });
@@ -740,6 +742,17 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
 }
 
 const SEND_CONTEXT = RequestContext.empty().set(OUTBOX_SEND, true);
+
+/**
+ * Failures that sent nothing, so they cost the entry no attempt: the breaker's refusal, the
+ * offline gate's `OfflineError`, and a not-sent network error while the client believes it is
+ * offline (a pause, not a failure of this entry). A spent retry budget is not one: it wraps the
+ * failure of an attempt that was sent.
+ */
+function isRefusal(error: unknown, connectivity: Connectivity): boolean {
+  if (error instanceof CircuitOpenError || error instanceof OfflineError) return true;
+  return error instanceof NetworkError && error.outcome === 'not-sent' && !connectivity.isOnline();
+}
 
 /** The pipeline completed without a response (a custom layer swallowed it): not an answer. */
 class NoResponse extends NetworkError {

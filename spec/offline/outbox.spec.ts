@@ -3,7 +3,9 @@ import type { TestScheduler } from 'rxjs/testing';
 import { createApiClient, type ApiClient } from '../../lib/client';
 import type { ApiClientConfig } from '../../lib/client-config';
 import type { ClientEvent } from '../../lib/core/events';
-import { OutboxError } from '../../lib/core/errors';
+import { CircuitOpenError, OutboxError } from '../../lib/core/errors';
+import type { Layer } from '../../lib/core/layer';
+import { networkError } from '../../lib/testing/responses';
 import { manualConnectivity, type ManualConnectivity } from '../../lib/offline/connectivity-source';
 import type { OutboxConfig } from '../../lib/offline/outbox-config';
 import type { OutboxEntry } from '../../lib/offline/outbox-entry';
@@ -247,6 +249,83 @@ describe('outbox', () => {
         backend.expectOne('PATCH /items/1').error(409, { body: { current: { title: 'theirs' } } });
         advance(0);
         expect(stored()[0]).toMatchObject({ status: 'dead', lastError: { status: 409, body: { current: { title: 'theirs' } } } });
+      });
+    });
+
+    it('a circuit-breaker refusal sends nothing and costs no attempt: the entry waits as the breaker says, its backoff does not grow', () => {
+      rx.run(() => {
+        let refusals = 2;
+        // What the fleet layer does while the origin's breaker is open: refuses the attempt, nothing sent.
+        const breaker: Layer = (req, next) =>
+          refusals-- > 0 ? throwError(() => new CircuitOpenError(req, 'https://api.test', 'open', rx.now() + 1000, 1000)) : next(req);
+        const c = client({}, { layers: { attempt: [breaker] } });
+        oneEntry(c);
+        network.set(true);
+        advance(0);
+        backend.expectNone('PATCH /items/1');
+        expect(stored()[0]).toMatchObject({ status: 'retrying', attempts: 0 });
+        advance(999);
+        backend.expectNone('PATCH /items/1');
+        advance(1); // the breaker's wait, then refused again
+        expect(stored()[0]).toMatchObject({ status: 'retrying', attempts: 0 });
+        advance(1000);
+        const sent = backend.expectOne('PATCH /items/1');
+        expect(stored()[0]).toMatchObject({ status: 'sending', attempts: 1 }); // the first real send
+        sent.error(503);
+        advance(0);
+        expect(stored()[0]).toMatchObject({ status: 'retrying', attempts: 1 });
+        advance(499); // 0.5 × 1000 ms: the first backoff step, not the third
+        backend.expectNone('PATCH /items/1');
+        advance(1);
+        backend.expectOne('PATCH /items/1').flush({});
+        advance(0);
+        expect(stored()).toEqual([]);
+      });
+    });
+
+    it('the fleet breaker pauses the outbox: while it is open nothing is sent and no attempt is spent; the entry is the probe when it is due', () => {
+      rx.run(() => {
+        const c = client({}, { fleet: { budget: false, breaker: { failureThreshold: 1, openMs: 1000, jitter: 'none' } } });
+        network.set(true);
+        c.get('/health').subscribe({ error: () => undefined });
+        advance(0);
+        backend.expectOne('GET /health').error(503); // opens the breaker until 1000
+        advance(0);
+        const entry = oneEntry(c);
+        advance(0);
+        backend.expectNone('PATCH /items/1'); // refused by the open breaker, never sent
+        expect(stored()[0]).toMatchObject({ status: 'retrying', attempts: 0 });
+        advance(999);
+        backend.expectNone('PATCH /items/1');
+        advance(1);
+        const probe = backend.expectOne('PATCH /items/1');
+        expect(probe.request.headers['idempotency-key']).toBe(entry.idempotencyKey);
+        expect(stored()[0]).toMatchObject({ status: 'sending', attempts: 1 });
+        probe.flush({});
+        advance(0);
+        expect(stored()).toEqual([]);
+        expect(backend.received.filter((r) => r.method === 'PATCH')).toHaveLength(1);
+      });
+    });
+
+    it('a send refused because the client went offline meanwhile (not sent) costs no attempt; the entry goes when back online', () => {
+      rx.run(() => {
+        const c = client();
+        oneEntry(c);
+        network.set(true);
+        advance(0);
+        const req = backend.expectOne('PATCH /items/1');
+        network.set(false);
+        req.error(networkError('not-sent'));
+        advance(0);
+        expect(stored()[0]).toMatchObject({ attempts: 0 });
+        advance(60_000);
+        backend.expectNone('PATCH /items/1'); // offline: nothing goes
+        network.set(true);
+        advance(1000);
+        backend.expectOne('PATCH /items/1').flush({});
+        advance(0);
+        expect(stored()).toEqual([]);
       });
     });
 
