@@ -179,7 +179,12 @@ export type OutboxErrorReason =
   /** The entry ended as a dead letter; `cause` is the server's answer (e.g. an `HttpError` 422). */
   | 'dead'
   /** The entry was discarded (by `outbox.discard(id)`, a conflict handler, or a logout that discards). */
-  | 'discarded';
+  | 'discarded'
+  /**
+   * Another tab or process sent the entry and removed it, but its answer did not reach this one
+   * (no tab channel, or no word within `storageTimeoutMs`). It was queued and is not lost.
+   */
+  | 'settled-elsewhere';
 
 /**
  * An outbox failure. For `storage-failed`, `storage-timeout`, `unserializable` and `disabled` the
@@ -195,7 +200,7 @@ export class OutboxError extends ApiError {
     readonly reason: OutboxErrorReason,
     options?: { cause?: unknown; detail?: string },
   ) {
-    const queued = reason === 'dead' || reason === 'discarded';
+    const queued = reason === 'dead' || reason === 'discarded' || reason === 'settled-elsewhere';
     super(
       `outbox: ${reason}${queued ? '' : ' (the mutation was NOT queued)'} for ${describeRequest(request)}${options?.detail ? `: ${options.detail}` : ''}`,
       request,

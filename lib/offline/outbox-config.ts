@@ -1,5 +1,6 @@
 import type { HttpError } from '../core/errors';
-import type { OptimisticTarget } from '../store/optimistic';
+import type { OptimisticHandle } from '../store/optimistic';
+import type { EntityId } from '../store/entity.state';
 import type { OutboxEntry } from './outbox-entry';
 import type { OutboxStorage } from './outbox-storage';
 import type { DrainLock } from './drain-lock';
@@ -41,7 +42,7 @@ export interface OutboxConfig {
    * Entity stores an entry's `optimistic` patch may name. The patch is shown at enqueue, shown
    * again after a restart (re-applied from storage), committed on success, rolled back on a dead letter.
    */
-  readonly optimisticStores?: Readonly<Record<string, OptimisticTarget<never>>>;
+  readonly optimisticStores?: Readonly<Record<string, OutboxOptimisticTarget>>;
   /**
    * How the outbox instances of several tabs tell each other "the storage changed" (an enqueue, a
    * final answer) and pass on final answers to the tab that queued the entry. Default: a
@@ -56,6 +57,14 @@ export interface OutboxConfig {
    * or when their retries run out on a transient failure. Default: not queued (fail as before).
    */
   readonly mutations?: 'fallback' | 'queue';
+}
+
+/**
+ * What the outbox needs of a store named in `optimisticStores`: any `EntityStore<T>` fits. The
+ * patch is plain data (it was stored with the entry), so the store's entity type does not matter here.
+ */
+export interface OutboxOptimisticTarget {
+  optimistic(id: EntityId, patch: Readonly<Record<string, unknown>>): OptimisticHandle;
 }
 
 /** The part of `BroadcastChannel` the outbox uses. */

@@ -151,6 +151,8 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
   const owner = deps.newKey();
   /** Entries with a write of this instance in progress: a re-read must not undo it with the older stored copy. */
   const writing = new Map<string, number>();
+  /** Entries another instance finished, waiting for its word on the tab channel ({@link forget}). */
+  const vanished = new Map<string, { readonly entry: OutboxEntry; readonly timer: Subscription }>();
 
   const guard =
     <T>(operation: string, reasonIfLost: OutboxErrorReason = 'storage-failed'): OperatorFunction<T, T> =>
@@ -198,11 +200,27 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
     }
   };
 
-  /** Another tab finished an entry this tab remembers: forget it (its optimistic change is the server's now). */
+  /**
+   * Another instance finished an entry this one remembers (the storage no longer has it). Its
+   * final answer comes over the tab channel, maybe after the storage told: the entry waits in
+   * `vanished` for it, `storageTimeoutMs` at most. Without a channel, or without word in time, the
+   * waiters get `OutboxError('settled-elsewhere')` (never a hang) and the optimistic change stays
+   * (the entry left the storage: its answer was final, most likely a success).
+   */
   const forget = (id: string): void => {
-    if (!entries.has(id) || inFlight.has(id)) return;
+    const entry = entries.get(id);
+    if (entry === undefined || inFlight.has(id)) return;
     entries.delete(id);
-    settleOptimistic(id, 'commit');
+    const giveUp = (): void => {
+      vanished.delete(id);
+      settleOptimistic(id, 'commit');
+      settledSubject.next({
+        id,
+        error: new OutboxError(entry, 'settled-elsewhere', { detail: 'another tab or process sent it; its answer did not reach this one' }),
+      });
+    };
+    if (deps.tabs === undefined) return giveUp();
+    vanished.set(id, { entry, timer: env.scheduler.schedule(giveUp, storageTimeoutMs) });
   };
 
   /**
@@ -288,7 +306,7 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
     if (!entry.optimistic || !isPending(entry) || optimistic.has(entry.id)) return;
     const store = config.optimisticStores?.[entry.optimistic.store];
     if (store === undefined) return;
-    optimistic.set(entry.id, store.optimistic(entry.optimistic.id, entry.optimistic.patch as never));
+    optimistic.set(entry.id, store.optimistic(entry.optimistic.id, entry.optimistic.patch));
   };
 
   const settleOptimistic = (id: string, outcome: 'commit' | 'rollback'): void => {
@@ -313,7 +331,10 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
     const message = event.data as (TabMessage & { p?: unknown }) | null;
     if (closed || typeof message !== 'object' || message === null || message.p !== TAB_PROTOCOL) return;
     if (message.type === 'settled') {
-      const entry = entries.get(message.id);
+      const gone = vanished.get(message.id);
+      gone?.timer.unsubscribe();
+      vanished.delete(message.id);
+      const entry = entries.get(message.id) ?? gone?.entry;
       if (entry !== undefined && !inFlight.has(entry.id)) {
         if (message.response) {
           entries.delete(entry.id);
@@ -736,6 +757,7 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
       subscriptions.unsubscribe();
       for (const sub of inFlight.values()) sub.unsubscribe();
       for (const sub of timers.values()) sub.unsubscribe();
+      for (const { timer } of vanished.values()) timer.unsubscribe();
       deps.lock.close();
     },
   };

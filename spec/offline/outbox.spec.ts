@@ -397,7 +397,7 @@ describe('outbox', () => {
           return store;
         };
         const before = items();
-        const first = client({ optimisticStores: { items: before as never } });
+        const first = client({ optimisticStores: { items: before } });
         first
           .patch('/items/1', { title: 'mine' }, { offline: 'queue', outbox: { optimistic: { store: 'items', id: '1', patch: { title: 'mine' } } } })
           .subscribe({ error: () => undefined });
@@ -406,7 +406,7 @@ describe('outbox', () => {
         first.close();
 
         const after = items(); // a fresh process: the server's data, no patch
-        client({ optimisticStores: { items: after as never } });
+        client({ optimisticStores: { items: after } });
         advance(0);
         expect(after.get('1')?.title).toBe('mine'); // shown again from the outbox
         network.set(true);

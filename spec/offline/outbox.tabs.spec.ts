@@ -122,6 +122,67 @@ describe('outbox shared by several tabs', () => {
     });
   });
 
+  it("a re-read that finds the entry gone before the drainer's word arrives still answers the enqueuing tab (never a hang)", () => {
+    rx.run(() => {
+      hub = createTabHub(rx, 50); // a slow channel: the storage tells first
+      tab(handLock(true), { channel: true });
+      const other = tab(handLock(false), { channel: true });
+      network.set(true);
+      advance(0);
+      const bodies: unknown[] = [];
+      other.post('/items', { title: 'x' }, { offline: 'queue' }).subscribe((b) => bodies.push(b));
+      advance(50); // the enqueue reaches the drainer
+      backend.expectOne('POST /items').flush({ id: 7 });
+      advance(1);
+      other.outbox.drain(); // re-reads the storage: the entry is gone, the answer not yet here
+      advance(0);
+      expect(bodies).toEqual([]);
+      advance(50);
+      expect(bodies).toEqual([{ id: 7 }]);
+    });
+  });
+
+  it('with a tab channel that never brings the word, the wait ends after storageTimeoutMs with the same typed error', () => {
+    rx.run(() => {
+      hub = createTabHub(rx, 60_000); // the message is lost in practice
+      const drainer = tab(handLock(true), { channel: true });
+      const other = tab(handLock(false), { channel: true });
+      network.set(true);
+      advance(0);
+      let failure: unknown;
+      other.post('/items', { title: 'x' }, { offline: 'queue' }).subscribe({ error: (e: unknown) => (failure = e) });
+      advance(0);
+      drainer.outbox.drain();
+      advance(0);
+      backend.expectOne('POST /items').flush({ id: 7 });
+      advance(0);
+      other.outbox.drain();
+      advance(4_999);
+      expect(failure).toBeUndefined();
+      advance(1); // the default storageTimeoutMs
+      expect(failure).toMatchObject({ name: 'OutboxError', reason: 'settled-elsewhere' });
+    });
+  });
+
+  it("without a tab channel, an entry another instance finished ends the enqueuing tab's wait with a typed error", () => {
+    rx.run(() => {
+      const drainer = tab(handLock(true));
+      const other = tab(handLock(false));
+      network.set(true);
+      advance(0);
+      let failure: unknown;
+      other.post('/items', { title: 'x' }, { offline: 'queue' }).subscribe({ error: (e: unknown) => (failure = e) });
+      advance(0);
+      drainer.outbox.drain();
+      advance(0);
+      backend.expectOne('POST /items').flush({ id: 7 });
+      advance(0);
+      other.outbox.drain(); // it learns from the storage that the entry is gone, but not the answer
+      advance(0);
+      expect(failure).toMatchObject({ name: 'OutboxError', reason: 'settled-elsewhere', queued: true });
+    });
+  });
+
   it('the lock acquired: the new drainer re-reads the storage: it does not resend what the previous drainer sent, and sends what it enqueued since', () => {
     rx.run(() => {
       const first = tab(handLock(true));

@@ -135,7 +135,7 @@ describe('outbox and the user partition', () => {
     rx.run(() => {
       const items = createEntityStore<{ id: string; title: string }>({ idKey: 'id' });
       items.upsertMany([{ id: '1', title: 'old' }]);
-      const c = client({ logout: 'discard', optimisticStores: { items: items as never } });
+      const c = client({ logout: 'discard', optimisticStores: { items } });
       c.auth!.setTokens(ALICE);
       let failure: unknown;
       c.patch('/items/1', { title: 'mine' }, { offline: 'queue', outbox: { optimistic: { store: 'items', id: '1', patch: { title: 'mine' } } } }).subscribe({
@@ -159,7 +159,7 @@ describe('outbox and the user partition', () => {
     rx.run(() => {
       const items = createEntityStore<{ id: string; title: string }>({ idKey: 'id' });
       items.upsertMany([{ id: '1', title: 'old' }]);
-      const c = client({ optimisticStores: { items: items as never } });
+      const c = client({ optimisticStores: { items } });
       c.auth!.setTokens(ALICE);
       c.patch('/items/1', { title: 'mine' }, { offline: 'queue', outbox: { optimistic: { store: 'items', id: '1', patch: { title: 'mine' } } } }).subscribe();
       advance(0);
