@@ -5,6 +5,7 @@
  */
 import { forkJoin, lastValueFrom, skip, tap } from 'rxjs';
 import { createApiClient, createEntityRegistry, createEntityStore, isApiError, type ApiClient, type AuthTokens } from 'rxsync';
+import { runOfflineChapter } from './offline/chapter';
 import { startDemoServer, type DemoServer } from './server/index';
 import { describeEvent } from './timeline';
 
@@ -29,6 +30,10 @@ async function main(): Promise<void> {
     timeoutMs: 1_500,
     // The library default is 1 s, 2 s, 4 s; halved here so the demo stays short.
     retry: { maxAttempts: 4, baseDelayMs: 500 },
+    // The steps below fail one request several times in a row on purpose. The default retry budget
+    // (4 tokens, tuned for a fleet in an outage) allows one retry in a row before answers refill
+    // it; gRFC A6's 10 lets each step show its full backoff schedule.
+    fleet: { budget: { maxTokens: 10 } },
     graphql: { normalize: registry },
     auth: {
       // The refresh call goes through the same client (retries included) but skips the auth layer.
@@ -44,8 +49,12 @@ async function main(): Promise<void> {
   const outcome = (label: string, error: unknown): void =>
     print(`        ⇒ ${label}: ${isApiError(error) ? `${error.name} (${error.kind}) — ${error.message}` : String(error)}`);
 
+  let offline: Awaited<ReturnType<typeof runOfflineChapter>> | undefined;
   try {
     await scenario(client, server, outcome);
+    server.setFaults({ refreshFails: false });
+    step('offline: edits in a tunnel, the app killed and restarted, each edit replayed once with its key');
+    offline = await runOfflineChapter(server, print, startedAt);
   } finally {
     await server.close();
   }
@@ -58,6 +67,13 @@ async function main(): Promise<void> {
     `client: ${counts['request-start'] ?? 0} attempts sent, ${counts['retry-scheduled'] ?? 0} retries, ${counts['cache-hit'] ?? 0} cache hits, ` +
       `${counts['deduplicated'] ?? 0} deduplicated, ${counts['token-refreshed'] ?? 0} refreshes, ${counts['request-failed'] ?? 0} requests failed (all expected)`,
   );
+  if (offline) {
+    const once = Object.values(offline.appliedPerKey).every((n) => n === 1);
+    print(
+      `offline: ${offline.queuedKeys.length} edits queued before the kill, applied ${once ? 'exactly once each' : `${JSON.stringify(offline.appliedPerKey)} (bug!)`}, ` +
+        `in order: ${offline.appliedOrder.join() === offline.queuedKeys.join() ? 'yes' : 'no (bug!)'}, server now shows ${JSON.stringify(offline.serverNames)}`,
+    );
+  }
   print(`done in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
 }
 

@@ -33,7 +33,26 @@ export function describeEvent(event: ClientEvent, startedAt: number): string | u
       return `${t}  ⚠  served stale ${path} (${event.reason})`;
     case 'cache-error':
       return `${t}  ⚠  cache ${event.operation}: ${event.detail}`;
+    case 'connectivity':
+      return `${t}  ${event.online ? '📶 online' : '✈  offline'} (hint ${event.hinted ? 'up' : 'down'}, API ${event.reachable ? 'reachable' : 'unreachable'})`;
+    case 'outbox-queued':
+      return `${t}  ✉  queued ${event.method} ${path} on disk, key ${short(event.idempotencyKey)}`;
+    case 'outbox-sending':
+      return `${t}  ✉  replaying ${event.method} ${path} (attempt ${event.attempt}), key ${short(event.idempotencyKey)}`;
+    case 'outbox-retrying':
+      return `${t}  ✉  ${event.method} ${path} kept (${event.reason}); next try in ${event.delayMs} ms, key ${short(event.idempotencyKey)}`;
+    case 'outbox-done':
+      return `${t}  ✉  done ${event.method} ${path}: ${event.status ?? '—'} after ${event.attempts} send(s), key ${short(event.idempotencyKey)}`;
+    case 'outbox-dead':
+      return `${t}  ✉  dead letter ${event.method} ${path}: ${event.status ?? '—'} ${event.message}`;
+    case 'outbox-discarded':
+      return `${t}  ✉  discarded ${event.method} ${path} (${event.reason})`;
+    case 'outbox-storage-error':
+      return `${t}  ⚠  outbox storage ${event.operation}: ${event.detail}`;
     default:
       return undefined;
   }
 }
+
+/** The first 8 characters of an Idempotency-Key: enough to follow one entry through the timeline. */
+const short = (key: string): string => `${key.slice(0, 8)}…`;

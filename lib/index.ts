@@ -54,7 +54,7 @@ export {
 export type { AnyApiError, ApiErrorKind, AuthErrorReason, GraphQLErrorEntry, OutboxErrorReason, RequestOutcome } from './core/errors';
 
 // Auth
-export type { AuthConfig, AuthTokens, RefreshFn, RefreshRetry, RefreshWindow } from './auth/auth-config';
+export type { AuthConfig, AuthTokens, RefreshFn, RefreshRetry, RefreshWindow, StoredTokens } from './auth/auth-config';
 export type { AuthSession } from './auth/auth-session';
 export type { TabChannelLike, TabLocksLike, TabSyncConfig } from './auth/tab-sync';
 export type { TokenStore } from './auth/token-store';
@@ -109,7 +109,7 @@ export { OFFLINE_READ } from './offline/offline.layers';
 export type { OfflineReadMode } from './offline/offline.layers';
 export type { Outbox, OutboxRequest } from './offline/outbox';
 export type { OutboxEntry, OutboxFailure, OutboxMethod, OutboxOptimistic, OutboxStatus } from './offline/outbox-entry';
-export type { ConflictHandler, ConflictResolution, OutboxConfig, OutboxRequestOptions } from './offline/outbox-config';
+export type { ConflictHandler, ConflictResolution, OutboxConfig, OutboxOptimisticTarget, OutboxRequestOptions } from './offline/outbox-config';
 export type { OutboxStorage } from './offline/outbox-storage';
 export { memoryOutboxStorage } from './offline/outbox-storage';
 export { localforageOutboxStorage } from './offline/localforage.outbox-storage';

@@ -15,6 +15,7 @@ export const NO_FAULTS: Readonly<FaultKnobs> = {
   burst503: 0,
   truncateRate: 0,
   captivePortalRate: 0,
+  loseMutationAnswers: 0,
   outage: false,
   refreshFails: false,
   refreshGarbage: false,
@@ -30,6 +31,7 @@ export class FaultInjector {
   private readonly random: () => number;
   private current: FaultKnobs = { ...NO_FAULTS };
   private burstLeft = 0;
+  private lostAnswersLeft = 0;
   private totalRate = 0;
 
   constructor(seed: number) {
@@ -42,7 +44,7 @@ export class FaultInjector {
 
   set(faults: Partial<FaultKnobs>): void {
     const next = { ...this.current, ...faults };
-    for (const key of [...RATE_KEYS, 'retryAfterSec', 'burst503'] as const) {
+    for (const key of [...RATE_KEYS, 'retryAfterSec', 'burst503', 'loseMutationAnswers'] as const) {
       const value = next[key];
       if (!Number.isFinite(value) || value < 0) throw new RangeError(`${key} must be a finite number ≥ 0, got ${value}`);
     }
@@ -51,11 +53,19 @@ export class FaultInjector {
     this.current = next;
     this.totalRate = total;
     if (faults.burst503 !== undefined) this.burstLeft = Math.floor(faults.burst503);
+    if (faults.loseMutationAnswers !== undefined) this.lostAnswersLeft = Math.floor(faults.loseMutationAnswers);
   }
 
   /** Whether network faults apply to this path: API routes always, /auth/* only on request. */
   appliesTo(path: string): boolean {
     return this.current.faultsOnAuth || !path.startsWith('/auth/');
+  }
+
+  /** Whether the answer of a mutation just applied is to be cut off (see `loseMutationAnswers`). */
+  takeLostAnswer(): boolean {
+    if (this.lostAnswersLeft === 0) return false;
+    this.lostAnswersLeft--;
+    return true;
   }
 
   decide(): NetworkFault | undefined {

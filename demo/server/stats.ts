@@ -1,4 +1,4 @@
-import type { DemoStats, FaultKind } from './types';
+import type { AppliedMutation, DemoStats, FaultKind } from './types';
 
 /** The server's own, writable view of the counters it exposes read-only as `DemoStats`. */
 export interface StatsCounters extends DemoStats {
@@ -11,6 +11,7 @@ export interface StatsCounters extends DemoStats {
   notModified: number;
   faultsInjected: Record<FaultKind, number>;
   idempotentReplays: number;
+  mutationsApplied: AppliedMutation[];
 }
 
 const FAULT_KINDS: readonly FaultKind[] = [
@@ -41,6 +42,7 @@ export function createStats(): StatsCounters {
     notModified: 0,
     faultsInjected: zeroFaults(),
     idempotentReplays: 0,
+    mutationsApplied: [],
   };
 }
 
@@ -52,6 +54,7 @@ export function resetStats(stats: StatsCounters): void {
   stats.bytesSent = 0;
   stats.notModified = 0;
   stats.idempotentReplays = 0;
+  stats.mutationsApplied.length = 0;
   for (const key of Object.keys(stats.requestsByRoute)) delete stats.requestsByRoute[key];
   for (const key of Object.keys(stats.statuses)) delete stats.statuses[Number(key)];
   for (const kind of FAULT_KINDS) stats.faultsInjected[kind] = 0;

@@ -32,6 +32,11 @@ export interface FaultKnobs {
   burst503: number;
   /** Probability a 2xx JSON body is cut off mid-transfer (Content-Length larger than what is sent). */
   truncateRate: number;
+  /**
+   * The next N mutations are applied, then their answer is cut off mid-body: the client cannot
+   * tell whether the write happened (the "lost after commit" case Idempotency-Key exists for).
+   */
+  loseMutationAnswers: number;
   /** Probability of a 200 text/html sign-in page instead of the API's answer. */
   captivePortalRate: number;
   /** Every fault-eligible request answers 503 while true. */
@@ -63,6 +68,14 @@ export interface DemoStats {
   readonly faultsInjected: Readonly<Record<FaultKind, number>>;
   /** Mutations answered from the Idempotency-Key store instead of being applied again. */
   readonly idempotentReplays: number;
+  /** Every mutation the server actually applied, in order (a replayed key adds nothing). */
+  readonly mutationsApplied: readonly AppliedMutation[];
+}
+
+export interface AppliedMutation {
+  readonly method: string;
+  readonly path: string;
+  readonly idempotencyKey: string | undefined;
 }
 
 export interface TokenPair {

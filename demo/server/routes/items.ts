@@ -95,6 +95,11 @@ async function mutation(ex: Exchange, app: App, apply: (body: unknown) => Stored
   }
   const response = apply(body);
   if (scope) app.idempotency.remember(scope, fingerprint, response);
+  if (response.status < 300) {
+    app.stats.mutationsApplied.push({ method: ex.method, path: ex.path, idempotencyKey: key });
+    // Applied and remembered: only the answer is lost, as when a phone leaves the cell mid-response.
+    if (app.faults.takeLostAnswer()) ex.truncate = true;
+  }
   respond(ex, response, {});
 }
 
