@@ -86,6 +86,8 @@ interface Pending {
   readonly at: number;
   phase: 'electing' | 'waiting' | 'leading';
   beaten: boolean;
+  /** Holds the Web Lock: no rival can refresh before it releases, so no rival claim beats it. */
+  locked: boolean;
   readonly settle: (answer: Answer) => void;
 }
 
@@ -135,7 +137,9 @@ export function createTabSync(
         if (known !== undefined) return post(known); // answered already: the late tab takes that answer
         for (const p of pending) {
           if (p.fp !== message.fp) continue;
-          if (p.phase === 'leading') post({ t: 'busy', fp: p.fp });
+          // A lock holder is as good as leading: the rival is queued for the lock (or lost it) and must
+          // wait; were it to beat the holder, each would wait for the other until waitMs.
+          if (p.phase === 'leading' || p.locked) post({ t: 'busy', fp: p.fp });
           else if (p.phase === 'electing') {
             if (message.at < p.at || (message.at === p.at && message.id < id)) p.beaten = true;
             // Ours is earlier: say so again, the later tab may have opened after our claim went out.
@@ -145,7 +149,7 @@ export function createTabSync(
         return;
       }
       case 'busy':
-        for (const p of pending) if (p.fp === message.fp && p.phase === 'electing') p.beaten = true;
+        for (const p of pending) if (p.fp === message.fp && p.phase === 'electing' && !p.locked) p.beaten = true;
         return;
       case 'refreshed':
       case 'refresh-failed': {
@@ -179,7 +183,7 @@ export function createTabSync(
           subscriber.complete();
         } else subscriber.error(new TabRefreshFailed(answer.verdict, `the refresh was ${answer.verdict === 'rejected' ? 'rejected' : 'unavailable'}`));
       };
-      const entry: Pending = { fp, at: env.scheduler.now(), phase: 'electing', beaten: false, settle: deliver };
+      const entry: Pending = { fp, at: env.scheduler.now(), phase: 'electing', beaten: false, locked: false, settle: deliver };
       const known = recent.get(fp);
       if (known !== undefined) {
         deliver(known);
@@ -210,7 +214,10 @@ export function createTabSync(
       };
       const elect = (locked: boolean): void => {
         // Holding the lock, nobody else is refreshing: an earlier rival's claim is over (its answer, if any, comes back to the claim).
-        if (locked) entry.beaten = false;
+        if (locked) {
+          entry.beaten = false;
+          entry.locked = true;
+        }
         post({ t: 'claim', fp, id, at: entry.at });
         subs.push(
           env.scheduler.schedule(() => {

@@ -1,3 +1,4 @@
+import type { TabLocksLike } from '../../lib/auth/tab-sync';
 import { NEVER, firstValueFrom, of, throwError, timer, map, type Observable } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import type { AuthConfig, AuthTokens } from '../../lib/auth/auth-config';
@@ -99,6 +100,24 @@ describe('auth.tabSync: several tabs share one session', () => {
       expect(refreshCalls).toEqual(['r1']);
       // a: claim at 0, refresh 100 → 150, answer reaches b at 151
       expect(bDone).toBe(151);
+    });
+  });
+
+  it('with Web Locks, the holder refreshes even when a tab still queued for the lock claimed earlier (no deadlock)', () => {
+    rx.run(({ flush }) => {
+      // b's 401 came first, but a got the lock: b stays queued behind a's refresh.
+      const granted: TabLocksLike = { request: (_name, callback) => callback({}) };
+      const queued: TabLocksLike = { request: () => new Promise(() => undefined) };
+      const a = tab({}, { locks: granted });
+      const b = tab({}, { locks: queued });
+      const bodies: string[] = [];
+      b.get('/me').subscribe(() => bodies.push('b'));
+      rx.schedule(() => a.get('/me').subscribe(() => bodies.push('a')), 5);
+      flush();
+      // b's earlier claim must not beat the lock holder: it cannot refresh before a releases.
+      expect(refreshCalls).toEqual(['r1']);
+      expect(bodies.sort()).toEqual(['a', 'b']);
+      expect(rx.now()).toBeLessThan(1_000); // not after a waitMs
     });
   });
 
