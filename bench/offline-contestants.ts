@@ -5,7 +5,7 @@
  *
  * | contestant    | persistence                                      | replay and order                              | retry (÷ 100)                         |
  * | ------------- | ------------------------------------------------ | --------------------------------------------- | ------------------------------------- |
- * | rxsync        | `offline.outbox.storage` (an `OutboxStorage` on the disk), `drainLock: 'none'` (one process; the default lease lasts 10 s) | `post(…, { offline: 'queue' })`; per-origin scope, Idempotency-Key per entry | outbox 1 s → 5 min full jitter; retry layer 1/2/4 s; breaker 5 s; connectivity recheck 5 s |
+ * | rxsync        | `offline.outbox.storage` (an `OutboxStorage` on the disk), `drainLock: 'none'` (one process; the default lease lasts 10 s) | `post(…, { offline: 'queue' })`; per-origin scope, Idempotency-Key per entry | outbox 1 s → 5 min full jitter; retry layer 1/2/4 s; breaker 3 s; connectivity recheck 5 s |
  * | TanStack Query | `persistQueryClient` + `createAsyncStoragePersister` (throttle 1 s) | paused mutations, `setMutationDefaults` (mutationFn survives), `resumePausedMutations()` after restore, `scope: { id }` | `retry: 3` (the queries' default; mutations default to 0), default `retryDelay` min(1 s · 2ⁿ, 30 s) |
  * | redux-offline | its defaults (redux-persist v4 `persistStore`) with `persistOptions.storage` = the disk | one outbox, head first; `detectNetwork` fed by the bench | default decay schedule 1 s, 5 s, 15 s … 1 h; default `discard` |
  */
@@ -73,7 +73,7 @@ export function rxsyncContestant(rx: Rxsync): OfflineContestant {
       const client = rx.createApiClient({
         baseUrl: run.baseUrl,
         retry: { baseDelayMs: 1000 / SCALE, maxDelayMs: 30_000 / SCALE },
-        fleet: { breaker: { openMs: 5000 / SCALE, maxOpenMs: 5000 / SCALE } },
+        fleet: { breaker: { openMs: 3000 / SCALE, maxOpenMs: 3000 / SCALE } },
         offline: {
           sources: [network.source],
           recheckDelayMs: 5000 / SCALE,

@@ -45,14 +45,14 @@ export interface FleetConfig {
  * | budget.maxTokens          | 4       | a full bucket allows 1 retry in an outage, then none until answers refill it (+1 each). A6's example 10 allows 4 retries: measured in the fleet simulation (100k phones, one call per 10 s, 60 s outage) 10 gives 1.50× normal load during the outage, 4 gives 1.17× (budget ≤ 1.2×); a lossy link still gets a retry after every answered attempt |
  * | budget.tokenRatio         | 1       | retries stop once half of recent attempts fail. A6's example 0.1 stops at ≈ 9 %, and 0.5 at ⅓: a mobile link losing 20–30 % of attempts in bursts (bench: flaky network) would lose requests to the budget all day, while a real outage empties the bucket anyway (4 retries, then none) |
  * | breaker.failureThreshold  | 5       | five failed attempts in a row is an outage, not a lossy link (0.27⁵ ≈ 0.1 % at 27 % loss) |
- * | breaker.openMs            | 5000    | Polly's BreakDuration; a probe every 5 s costs a fleet at most one request per client per 5 s |
- * | breaker.maxOpenMs         | 5000    | a fixed break: the origin is probed again within one break of its recovery |
- * | breaker.jitter            | 'equal' | breaks of 2.5–5 s: a fleet's probes spread out instead of arriving together |
+ * | breaker.openMs            | 3000    | shorter than the longest backoff step (4 s): a phone whose breaker is open probes again, and recovers, within one backoff step of the backend's recovery, as a retrying request would. Polly's 5 s break measured worse (bench outage, ÷10: worst client 592 ms to recover against a 400 ms step); a probe per break costs a fleet at most one request per client per 1.5–3 s |
+ * | breaker.maxOpenMs         | 3000    | a fixed break: a growing one would leave a phone waiting long after the recovery |
+ * | breaker.jitter            | 'equal' | breaks of 1.5–3 s: a fleet's probes spread out instead of arriving together |
  * | pushback                  | true    | a server that says "come back in N s" is obeyed by every request of the client |
  * | storeTimeoutMs            | 500     | a store that never answers must not hold requests back |
  */
 export const DEFAULT_RETRY_BUDGET: RetryBudgetConfig = Object.freeze({ maxTokens: 4, tokenRatio: 1 });
-export const DEFAULT_CIRCUIT_BREAKER: CircuitBreakerConfig = Object.freeze({ failureThreshold: 5, openMs: 5000, maxOpenMs: 5000, jitter: 'equal' });
+export const DEFAULT_CIRCUIT_BREAKER: CircuitBreakerConfig = Object.freeze({ failureThreshold: 5, openMs: 3000, maxOpenMs: 3000, jitter: 'equal' });
 export const DEFAULT_STORE_TIMEOUT_MS = 500;
 
 /** The config with defaults filled in; `undefined` for a part that is off. */

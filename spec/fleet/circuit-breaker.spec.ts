@@ -40,12 +40,12 @@ describe('circuit breaker decisions', () => {
         { kind: 'closed', failures: 4 },
         'failure',
         false,
-        { kind: 'open', opens: 1, nextProbeAt: 1000 + 5000 },
+        { kind: 'open', opens: 1, nextProbeAt: 1000 + 3000 },
       ],
       ['a success while closed resets the count', { kind: 'closed', failures: 4 }, 'success', false, CLOSED],
       ['an abandoned attempt while closed changes nothing', { kind: 'closed', failures: 4 }, 'abandoned', false, { kind: 'closed', failures: 4 }],
       ["the probe's success closes", { kind: 'half-open', opens: 2 }, 'success', true, CLOSED],
-      ["the probe's failure opens again", { kind: 'half-open', opens: 1 }, 'failure', true, { kind: 'open', opens: 2, nextProbeAt: 1000 + 5000 }],
+      ["the probe's failure opens again", { kind: 'half-open', opens: 1 }, 'failure', true, { kind: 'open', opens: 2, nextProbeAt: 1000 + 3000 }],
       [
         'a cancelled probe frees the slot: the next attempt probes at once',
         { kind: 'half-open', opens: 1 },
@@ -71,11 +71,11 @@ describe('circuit breaker decisions', () => {
         { kind: 'closed', failures: 3 },
         'failure',
         false,
-        { kind: 'open', opens: 1, nextProbeAt: 6000 },
+        { kind: 'open', opens: 1, nextProbeAt: 4000 },
       ],
-      ['the first failure opens too when it empties the budget', CLOSED, 'failure', false, { kind: 'open', opens: 1, nextProbeAt: 6000 }],
+      ['the first failure opens too when it empties the budget', CLOSED, 'failure', false, { kind: 'open', opens: 1, nextProbeAt: 4000 }],
       ['a success never opens, empty budget or not', { kind: 'closed', failures: 3 }, 'success', false, CLOSED],
-      ["the probe's failure opens again as before", { kind: 'half-open', opens: 1 }, 'failure', true, { kind: 'open', opens: 2, nextProbeAt: 6000 }],
+      ["the probe's failure opens again as before", { kind: 'half-open', opens: 1 }, 'failure', true, { kind: 'open', opens: 2, nextProbeAt: 4000 }],
       [
         'a late failure while open changes nothing',
         { kind: 'open', opens: 1, nextProbeAt: 3000 },
@@ -100,9 +100,9 @@ describe('circuit breaker decisions', () => {
     });
 
     it.each([
-      [0, 2500],
-      [0.5, 3750],
-      [0.999, 4998],
+      [0, 1500],
+      [0.5, 2250],
+      [0.999, 2999],
     ])('equal jitter (the default) draws between half and all of the break: random %d gives %i ms', (r, expected) => {
       expect(breakMs(1, DEFAULT_CIRCUIT_BREAKER, () => r)).toBe(expected);
     });

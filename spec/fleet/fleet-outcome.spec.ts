@@ -18,7 +18,7 @@ describe('one attempt applied to budget and breaker together (afterAttempt)', ()
         'failure',
         false,
         BOTH,
-        { tokens: 0, breaker: { kind: 'open', opens: 1, nextProbeAt: 1000 + 5000 } },
+        { tokens: 0, breaker: { kind: 'open', opens: 1, nextProbeAt: 1000 + 3000 } },
       ],
       [
         "the probe's success closes the breaker and refills the bucket",
@@ -34,7 +34,7 @@ describe('one attempt applied to budget and breaker together (afterAttempt)', ()
         'failure',
         true,
         BOTH,
-        { tokens: 0, breaker: { kind: 'open', opens: 2, nextProbeAt: 1000 + 5000 } },
+        { tokens: 0, breaker: { kind: 'open', opens: 2, nextProbeAt: 1000 + 3000 } },
       ],
       [
         'an abandoned attempt costs no token',

@@ -431,7 +431,7 @@ describe('fleet state across restarts', () => {
     client.get('/a').subscribe({ error: () => undefined });
     rx.flush();
     await flushPromises();
-    expect(store.snapshot?.origins[API]).toEqual({ tokens: 9, breaker: { kind: 'open', opens: 1, nextProbeAt: 10 + 5000 }, pausedUntil: 0 });
+    expect(store.snapshot?.origins[API]).toEqual({ tokens: 9, breaker: { kind: 'open', opens: 1, nextProbeAt: 10 + 3000 }, pausedUntil: 0 });
   });
 
   it('a store that never answers holds requests back storeTimeoutMs at most, then the client goes on in memory with an event', () => {
