@@ -1,4 +1,4 @@
-import { BehaviorSubject, Observable, Subscription, distinctUntilChanged, filter, map, take, timer } from 'rxjs';
+import { BehaviorSubject, Observable, Subject, Subscription, distinctUntilChanged, map, timer } from 'rxjs';
 import type { ApiEnv } from '../core/env';
 import { HttpError, NetworkError, OfflineError, TimeoutError } from '../core/errors';
 import type { ConnectivitySource } from './connectivity-source';
@@ -68,7 +68,9 @@ export interface Connectivity {
  * `env.scheduler` (5 s, doubling to 60 s). It runs the probe if there is one; otherwise the belief
  * turns back to online, "unconfirmed", and the next request decides (one more failure and it is
  * unreachable again). A "back online" hint while unreachable rechecks at once, the same way: one
- * probe or one request, not a stampede.
+ * probe or one request, not a stampede. While the belief is online but unconfirmed (after such a
+ * recheck, or any "back online" hint), `whenOnline()` lets one waiter through (the scout); the
+ * others (paused retries, reads waiting for connectivity) follow the first HTTP answer.
  *
  * ```
  * hint:       t----------f------t--------
@@ -92,6 +94,18 @@ export function createConnectivity(config: ConnectivityConfig, env: ApiEnv): Con
   let recheckDelay = baseRecheck;
   let recheckTimer: Subscription | undefined;
   let probing: Subscription | undefined;
+  /**
+   * While online but unconfirmed (a hint just said "back", or a recheck without probe), only one
+   * waiter of `whenOnline()` goes: its request is the evidence. The others follow an HTTP answer,
+   * or stay parked when it fails. A scout that never tells (cancelled before sending) frees the
+   * turn after `recheckDelayMs`.
+   */
+  let scout: Subscription | undefined;
+  const turns = new Subject<void>();
+  const freeScout = (): void => {
+    scout?.unsubscribe();
+    scout = undefined;
+  };
 
   const state = new BehaviorSubject<ConnectivityState>({ online: true, hinted: true, reachable: true });
   const publish = (): void => {
@@ -99,24 +113,27 @@ export function createConnectivity(config: ConnectivityConfig, env: ApiEnv): Con
     const next = { online: hinted && reachable, hinted, reachable };
     const current = state.value;
     if (current.online !== next.online || current.hinted !== next.hinted || current.reachable !== next.reachable) state.next(next);
+    turns.next();
   };
 
   const markReachable = (): void => {
     failures = 0;
     unconfirmed = false;
+    freeScout();
     recheckDelay = baseRecheck;
     recheckTimer?.unsubscribe();
     recheckTimer = undefined;
     if (!reachable) {
       reachable = true;
       publish();
-    }
+    } else turns.next(); // confirmed: the parked waiters go
   };
 
   const markUnreachable = (): void => {
     const wasReachable = reachable;
     reachable = false;
     unconfirmed = false;
+    freeScout();
     if (wasReachable) publish();
     scheduleRecheck();
   };
@@ -131,6 +148,8 @@ export function createConnectivity(config: ConnectivityConfig, env: ApiEnv): Con
   };
 
   const runRecheck = (): void => {
+    // Called by a hint or resume as well as by the timer: a pending timer must not fire a second recheck later.
+    recheckTimer?.unsubscribe();
     recheckTimer = undefined;
     if (reachable) return;
     if (config.probe === undefined) {
@@ -159,6 +178,8 @@ export function createConnectivity(config: ConnectivityConfig, env: ApiEnv): Con
         next: (online) => {
           const cameBack = online && !hints[index];
           hints[index] = online;
+          // A hint is not proof (captive portals, a resume's spurious events): the first request tells.
+          if (cameBack && reachable) unconfirmed = true;
           publish();
           // "Back online" while the API looked unreachable: one recheck now, not a stampede later.
           if (cameBack && !reachable) {
@@ -182,11 +203,26 @@ export function createConnectivity(config: ConnectivityConfig, env: ApiEnv): Con
     state$: state.asObservable(),
     isOnline: () => state.value.online,
     whenOnline: () =>
-      online$.pipe(
-        filter(Boolean),
-        take(1),
-        map(() => undefined),
-      ),
+      new Observable<void>((subscriber) => {
+        const pass = (): boolean => {
+          if (!state.value.online) return false;
+          if (unconfirmed) {
+            if (scout !== undefined) return false;
+            scout = timer(baseRecheck === Infinity ? 5000 : baseRecheck, env.scheduler).subscribe(() => {
+              scout = undefined;
+              turns.next();
+            });
+          }
+          subscriber.next();
+          subscriber.complete();
+          return true;
+        };
+        if (pass()) return undefined;
+        const waiting = turns.subscribe(() => {
+          if (pass()) waiting.unsubscribe();
+        });
+        return waiting;
+      }),
     recordResponse: markReachable,
     recordFailure(error) {
       const counts = (error instanceof NetworkError && error.outcome === 'not-sent' && !(error instanceof OfflineError)) || error instanceof TimeoutError;
@@ -205,6 +241,8 @@ export function createConnectivity(config: ConnectivityConfig, env: ApiEnv): Con
       hintSubscription.unsubscribe();
       recheckTimer?.unsubscribe();
       probing?.unsubscribe();
+      freeScout();
+      turns.complete();
       state.complete();
     },
   };

@@ -63,6 +63,11 @@ export interface OutboxEntry {
   readonly nextAttemptAt?: number;
   readonly lastError?: OutboxFailure;
   /**
+   * Client clock of the first of the consecutive 409 "still processing" answers now running:
+   * the outbox stops waiting `maxDelayMs` after it (see `decideOutbox`). Cleared by any other answer.
+   */
+  readonly processingSince?: number;
+  /**
    * The outbox instance (tab) that marked it `sending`: another tab that reads the entry before
    * its own send leaves it alone. A new drainer takes over the claims of the previous one.
    */

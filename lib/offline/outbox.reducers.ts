@@ -11,14 +11,19 @@ export function toSending(entry: OutboxEntry, owner?: string): OutboxEntry {
   return { ...entry, status: 'sending', attempts: entry.attempts + 1, nextAttemptAt: undefined, ...(owner === undefined ? {} : { claimedBy: owner }) };
 }
 
-/** Failed transiently; may go again at `nextAttemptAt`. */
+/** Failed transiently; may go again at `nextAttemptAt`. Ends a run of "still processing" answers. */
 export function toRetrying(entry: OutboxEntry, nextAttemptAt: number, error: unknown): OutboxEntry {
-  return { ...entry, status: 'retrying', nextAttemptAt, lastError: failureOf(error) };
+  return { ...entry, status: 'retrying', nextAttemptAt, lastError: failureOf(error), processingSince: undefined };
 }
 
-/** A final refusal: kept, with what the server said, until the app retries or discards it. */
+/** The server still processes the key (409): goes again at `nextAttemptAt`; `since` starts the cap's clock. */
+export function toWaiting(entry: OutboxEntry, nextAttemptAt: number, since: number, error: unknown): OutboxEntry {
+  return { ...entry, status: 'retrying', nextAttemptAt, lastError: failureOf(error), processingSince: since };
+}
+
+/** A final refusal: kept, with what the server said, until the app retries or discards it (a retry starts a new cap). */
 export function toDead(entry: OutboxEntry, error: unknown): OutboxEntry {
-  return { ...entry, status: 'dead', nextAttemptAt: undefined, lastError: failureOf(error) };
+  return { ...entry, status: 'dead', nextAttemptAt: undefined, lastError: failureOf(error), processingSince: undefined };
 }
 
 /** Back in line (a dead letter the app retries, a held entry, one found `sending` after a kill). */

@@ -32,6 +32,7 @@ import { OUTBOX_SEND } from './offline.layers';
 import { decideOutbox } from './outbox-decision';
 import {
   ENTRY_PREFIX,
+  compareEntries,
   entryKey,
   parseEntry,
   storableHeaders,
@@ -42,7 +43,7 @@ import {
 } from './outbox-entry';
 import type { OutboxStorage } from './outbox-storage';
 import type { DrainLock } from './drain-lock';
-import { isPending, nextInScope, toDead, toDone, toQueued, toRetrying, toSending, visibleEntries } from './outbox.reducers';
+import { isPending, nextInScope, toDead, toDone, toQueued, toRetrying, toSending, toWaiting, visibleEntries } from './outbox.reducers';
 import type { OutboxConfig, ConflictResolution, OutboxTabChannel } from './outbox-config';
 
 /** What a caller queues. */
@@ -239,7 +240,8 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
         mergeLoad(storage, guard, env, found, false),
         map(() => {
           for (const id of before) if (!found.has(id) && !writing.has(id)) forget(id);
-          for (const stored of found.values()) {
+          // In queue order: optimistic layers stack in the order applied, and the last edit must end on top.
+          for (const stored of [...found.values()].sort(compareEntries)) {
             if (inFlight.has(stored.id) || writing.has(stored.id)) continue;
             const next = takeOver && stored.status === 'sending' && stored.claimedBy !== owner ? toQueued(stored) : stored;
             seq = Math.max(seq, next.seq + 1);
@@ -290,7 +292,8 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
           seq = Math.max(seq, entry.seq + 1);
           if (entry.status === 'sending') entries.set(entry.id, toQueued(entry)); // killed mid-send: goes again, same key
         }
-        for (const entry of entries.values()) reapplyOptimistic(entry);
+        // Queue order, not the order the storage reads finished: the last edit must end on top.
+        for (const entry of [...entries.values()].sort(compareEntries)) reapplyOptimistic(entry);
         publish();
       }),
       catchError((error: unknown) => {
@@ -458,7 +461,7 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
       checkIdle();
     };
     if (closed) return;
-    const decision = decideOutbox(error, env.scheduler.now());
+    const decision = decideOutbox(error, env.scheduler.now(), { since: entry.processingSince, maxWaitMs: maxDelayMs });
     const base = { id: entry.id, idempotencyKey: entry.idempotencyKey, method: entry.method, url: entry.url };
     switch (decision.kind) {
       case 'done':
@@ -473,7 +476,7 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
           true,
         );
       case 'dead':
-        return die(entry, decision.error, release);
+        return die(entry, decision.error, release, decision.detail);
       case 'conflict':
         return resolveConflict(entry, decision.error, release);
       case 'hold':
@@ -485,7 +488,9 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
         // A refusal (open breaker, spent retry budget, offline) sent nothing: it is not an attempt.
         if (decision.kind === 'backoff' && isRefusal(decision.error, deps.connectivity)) entry = { ...entry, attempts: Math.max(0, entry.attempts - 1) };
         const delayMs = decision.kind === 'wait' ? decision.delayMs : (decision.retryAfterMs ?? backoffMs(entry.attempts));
-        const next = toRetrying(entry, env.scheduler.now() + delayMs, decision.kind === 'wait' ? decision : decision.error);
+        const at = env.scheduler.now() + delayMs;
+        // A wait keeps `processingSince` (persisted, so the cap holds across restarts); any other answer clears it.
+        const next = decision.kind === 'wait' ? toWaiting(entry, at, decision.since, decision.error) : toRetrying(entry, at, decision.error);
         env.emit({ type: 'outbox-retrying', ...base, attempts: entry.attempts, delayMs, reason: next.lastError?.message ?? 'in progress' });
         return persist(next, release);
       }
@@ -498,7 +503,7 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
     write(entry).subscribe({ error: () => then(), complete: then });
   };
 
-  const die = (entry: OutboxEntry, error: unknown, then: () => void): void => {
+  const die = (entry: OutboxEntry, error: unknown, then: () => void, detail?: string): void => {
     const dead = toDead(entry, error);
     env.emit({
       type: 'outbox-dead',
@@ -511,7 +516,7 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
     });
     settleOptimistic(entry.id, 'rollback');
     persist(dead, () => {
-      settle(entry, { error: new OutboxError(entry, 'dead', { cause: error }) });
+      settle(entry, { error: new OutboxError(entry, 'dead', { cause: error, detail }) });
       then();
     });
   };
@@ -540,6 +545,7 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
       body,
       headers: { ...entry.headers, ...(resolution.retryWith.headers ?? {}) },
       idempotencyKey: deps.newKey(),
+      processingSince: undefined, // a new key: nothing is being processed for it yet
     };
     persist(replaced, then);
   };
@@ -718,12 +724,23 @@ export function createOutbox(config: OutboxConfig, storage: OutboxStorage, deps:
         const entry = known(id);
         if (entry === undefined || entry.status !== 'dead') return of(undefined);
         const queued = toQueued(entry);
-        entries.set(id, queued);
-        reapplyOptimistic(queued);
-        publish();
+        // Stored first: "retried" in memory but dead in storage would be lost on restart, and the
+        // app must hear it failed. Until then the entry stays dead here (and in deadLetters$).
         return write(queued).pipe(
-          catchError(() => of(undefined)),
+          catchError((error: unknown) =>
+            throwError(
+              () =>
+                new OutboxError(entry, error instanceof StorageTimeout ? 'storage-timeout' : 'storage-failed', {
+                  cause: error,
+                  detail: `retry not stored, still a dead letter: ${describe(error)}`,
+                }),
+            ),
+          ),
           map(() => {
+            if (entries.get(id) !== entry) return undefined; // discarded or changed meanwhile
+            entries.set(id, queued);
+            reapplyOptimistic(queued);
+            publish();
             announce({ type: 'changed' });
             kick();
             return undefined;

@@ -104,6 +104,78 @@ describe('createConnectivity', () => {
     });
   });
 
+  describe('coming back: one scout, not a stampede', () => {
+    /** Who passed whenOnline() when: 20 waiters parked while offline. */
+    function park(c: ReturnType<typeof createConnectivity>, n = 20): number[] {
+      const passed: number[] = [];
+      for (let i = 0; i < n; i++) c.whenOnline().subscribe(() => passed.push(rx.now()));
+      return passed;
+    }
+
+    it('a "back online" hint lets one waiter go; the others follow its HTTP answer', () => {
+      rx.run(() => {
+        const hint = manualConnectivity(false);
+        const c = createConnectivity({ sources: [hint.source] }, createEnv({ scheduler: rx }).env);
+        const passed = park(c);
+        rx.schedule(() => hint.set(true), 10);
+        rx.schedule(() => expect(passed).toEqual([10]), 11); // the scout only
+        rx.schedule(() => c.recordResponse(), 50); // its answer (any status) confirms
+        rx.flush();
+        expect(passed).toEqual([10, ...Array.from({ length: 19 }, () => 50)]);
+      });
+    });
+
+    it('the scout fails (the hint lied): unreachable again, the others keep waiting; the recheck sends the next scout', () => {
+      rx.run(() => {
+        const hint = manualConnectivity(false);
+        const c = createConnectivity({ sources: [hint.source], recheckDelayMs: 1000 }, createEnv({ scheduler: rx }).env);
+        const passed = park(c);
+        rx.schedule(() => hint.set(true), 10);
+        rx.schedule(() => c.recordFailure(notSent()), 20); // one failure is enough while unconfirmed
+        rx.schedule(() => expect(c.isOnline()).toBe(false), 21);
+        rx.schedule(() => expect(passed).toEqual([10]), 1019);
+        rx.schedule(() => expect(passed).toEqual([10, 1020]), 1021); // the recheck: one more scout
+        rx.schedule(() => c.recordResponse(), 1100);
+        rx.flush();
+        expect(passed).toHaveLength(20);
+        expect(passed.slice(2).every((t) => t === 1100)).toBe(true);
+      });
+    });
+
+    it('a scout that never tells (cancelled before sending) frees its turn after recheckDelayMs', () => {
+      rx.run(() => {
+        const hint = manualConnectivity(false);
+        const c = createConnectivity({ sources: [hint.source], recheckDelayMs: 1000 }, createEnv({ scheduler: rx }).env);
+        const passed = park(c, 3);
+        rx.schedule(() => hint.set(true), 10);
+        rx.flush();
+        expect(passed).toEqual([10, 1010, 2010]);
+      });
+    });
+
+    it('with a probe, nobody goes before the probe answers; then everyone does', () => {
+      rx.run(({ cold }) => {
+        const hint = manualConnectivity(true);
+        const probe = jest.fn(() => cold('---a|'));
+        const c = createConnectivity({ sources: [hint.source], probe, unreachableAfter: 1 }, createEnv({ scheduler: rx }).env);
+        c.recordFailure(notSent());
+        hint.set(false);
+        const passed = park(c, 5);
+        rx.schedule(() => hint.set(true), 10);
+        rx.flush();
+        expect(probe).toHaveBeenCalledTimes(1);
+        expect(passed).toEqual([13, 13, 13, 13, 13]);
+      });
+    });
+
+    it('a request sent while online and confirmed is never held', () => {
+      rx.run(() => {
+        const c = createConnectivity({}, createEnv({ scheduler: rx }).env);
+        expect(park(c, 3)).toEqual([0, 0, 0]);
+      });
+    });
+  });
+
   it('offlineError says why: the device is offline, or the API unreachable', () => {
     const network = manualConnectivity(false);
     const c = createConnectivity({ sources: [network.source] }, createEnv().env);
