@@ -105,6 +105,8 @@ export type { OfflineMutationMode } from './offline/offline';
 export type { Connectivity, ConnectivityConfig, ConnectivityState } from './offline/connectivity';
 export { manualConnectivity, browserConnectivity } from './offline/connectivity-source';
 export type { BrowserWindowLike, ConnectivitySource, ManualConnectivity } from './offline/connectivity-source';
+export { capacitorAppResume, capacitorNetworkSource } from './offline/capacitor-sources';
+export type { AppPluginLike, NetworkPluginLike, PluginListenerHandleLike } from './offline/capacitor-sources';
 export { OFFLINE_READ } from './offline/offline.layers';
 export type { OfflineReadMode } from './offline/offline.layers';
 export type { Outbox, OutboxRequest } from './offline/outbox';

@@ -1,76 +1,14 @@
 import { DestroyRef, inject } from '@angular/core';
 import { EMPTY, Observable, asyncScheduler, catchError, concatMap, from, mergeMap, of, take, timeout, timer, type SchedulerLike } from 'rxjs';
 import type { ApiClient } from '../client';
-import type { ConnectivitySource } from '../offline/connectivity-source';
+import { capacitorAppResume, capacitorNetworkSource, type AppPluginLike, type NetworkPluginLike } from '../offline/capacitor-sources';
+// The plugins' Observables live in the core (no Angular needed); re-exported here for existing imports.
+export { capacitorAppResume, capacitorNetworkSource } from '../offline/capacitor-sources';
+export type { AppPluginLike, NetworkPluginLike, PluginListenerHandleLike } from '../offline/capacitor-sources';
 import { rxsyncFeature, type RxsyncFeature } from './features';
 import { RXSYNC_CONNECTIVITY_SOURCES, RXSYNC_RESUME_SIGNALS } from './offline';
 import { RXSYNC_QUERIES, type QueryRegistry } from './queries';
 import { RXSYNC_CLIENT_INITIALIZERS, RXSYNC_CONFIG } from './tokens';
-
-/** What a Capacitor plugin's `addListener` resolves to. */
-export interface PluginListenerHandleLike {
-  remove(): Promise<void>;
-}
-
-/** The part of `@capacitor/network`'s `Network` plugin rxsync uses (pass the plugin itself). */
-export interface NetworkPluginLike {
-  getStatus(): Promise<{ readonly connected: boolean }>;
-  addListener(event: 'networkStatusChange', listener: (status: { readonly connected: boolean }) => void): Promise<PluginListenerHandleLike>;
-}
-
-/** The part of `@capacitor/app`'s `App` plugin rxsync uses (pass the plugin itself). */
-export interface AppPluginLike {
-  addListener(event: 'resume', listener: () => void): Promise<PluginListenerHandleLike>;
-}
-
-/**
- * `@capacitor/network` as a connectivity hint: `connected` now, then each change. A hint, not truth
- * ("has a network", not "reaches the API"): the client combines it with its requests' outcomes.
- *
- * @example
- * import { Network } from '@capacitor/network';
- * createApiClient({ baseUrl, offline: { sources: [capacitorNetworkSource(Network)] } });
- */
-export function capacitorNetworkSource(network: NetworkPluginLike): ConnectivitySource {
-  return new Observable<boolean>((subscriber) => {
-    let handle: PluginListenerHandleLike | undefined;
-    let closed = false;
-    network
-      .addListener('networkStatusChange', (status) => subscriber.next(status.connected))
-      .then((h) => (closed ? void h.remove() : (handle = h)))
-      .catch(() => undefined);
-    network
-      .getStatus()
-      .then((status) => subscriber.next(status.connected))
-      .catch(() => undefined); // unknown: no hint, request outcomes still decide
-    return () => {
-      closed = true;
-      void handle?.remove();
-    };
-  });
-}
-
-/**
- * `@capacitor/app`'s `resume` event as an Observable.
- *
- * @example
- * import { App } from '@capacitor/app';
- * capacitorAppResume(App).subscribe(() => console.log('back in the foreground'));
- */
-export function capacitorAppResume(app: AppPluginLike): Observable<void> {
-  return new Observable<void>((subscriber) => {
-    let handle: PluginListenerHandleLike | undefined;
-    let closed = false;
-    app
-      .addListener('resume', () => subscriber.next())
-      .then((h) => (closed ? void h.remove() : (handle = h)))
-      .catch(() => undefined);
-    return () => {
-      closed = true;
-      void handle?.remove();
-    };
-  });
-}
 
 /** How the app catches up after a resume. Defaults, as a table:
  * | field          | default | why                                                             |
