@@ -80,6 +80,8 @@ export function leaseDrainer(storage: OutboxStorage, env: ApiEnv, options: { ttl
   const period = Math.max(1, Math.floor(ttlMs / 3));
   const held = new BehaviorSubject(false);
   let candidate = false;
+  /** The expiry of the last lease this instance wrote: past it, another tab may have taken over. */
+  let writtenUntil = 0;
   const readLease = (): Observable<Lease | undefined> =>
     storage.get(LEASE_KEY).pipe(
       map((value) => (isLease(value) ? value : undefined)),
@@ -98,14 +100,20 @@ export function leaseDrainer(storage: OutboxStorage, env: ApiEnv, options: { ttl
         // Free, expired, or ours: write (or renew), and count it held only if it is still ours next tick.
         if (mine && candidate) held.next(true);
         candidate = true;
-        return storage.set(LEASE_KEY, { owner: options.owner, expiresAt: now + ttlMs }).pipe(catchError(() => of(undefined)));
+        const expiresAt = now + ttlMs;
+        return storage.set(LEASE_KEY, { owner: options.owner, expiresAt }).pipe(
+          map(() => void (writtenUntil = expiresAt)),
+          catchError(() => of(undefined)),
+        );
       }),
     );
   const sub: Subscription = timer(0, period, env.scheduler)
     .pipe(concatMap(() => tick()))
     .subscribe();
   return {
-    isHeld: () => held.value,
+    // Checked against the clock too: a throttled background tab whose renewals ran late must not
+    // send on a lease that expired (another tab may hold it by now). One renewal period of margin.
+    isHeld: () => held.value && env.scheduler.now() < writtenUntil - period,
     held$: held.pipe(distinctUntilChanged()),
     close: () => {
       sub.unsubscribe();
