@@ -117,7 +117,9 @@ export function createConnectivity(config: ConnectivityConfig, env: ApiEnv): Con
   };
 
   const markReachable = (): void => {
+    // Runs for every HTTP answer: the usual case (reachable, confirmed, no timer) does nothing else.
     failures = 0;
+    const confirming = unconfirmed;
     unconfirmed = false;
     freeScout();
     recheckDelay = baseRecheck;
@@ -126,7 +128,7 @@ export function createConnectivity(config: ConnectivityConfig, env: ApiEnv): Con
     if (!reachable) {
       reachable = true;
       publish();
-    } else turns.next(); // confirmed: the parked waiters go
+    } else if (confirming) turns.next(); // confirmed: the parked waiters go
   };
 
   const markUnreachable = (): void => {
