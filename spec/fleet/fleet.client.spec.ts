@@ -233,6 +233,42 @@ describe('fleet safety through createApiClient (virtual time)', () => {
   });
 
   describe('retry budget', () => {
+    it('the defaults, for one request alone: a retry after an answered attempt always, but a streak of failures stops after 1 retry (4 tokens); 10 tokens give the 1 s, 2 s, 4 s streak', () => {
+      rx.run(({ cold, expectObservable }) => {
+        const failAll = (req: ApiRequest) => cold<ApiResponse>('-#', undefined, httpError(503, null, {}, req));
+        // The client's own defaults, only without jitter: 4 tokens, the breaker at 5 failures in a row.
+        const lone = backend(failAll);
+        const defaults = createApiClient({ baseUrl: API, scheduler: rx, transport: lone.handler, cache: false, retry: { jitter: 'none' } });
+        const spent = new RetryBudgetExhaustedError(requestOf('/a'), API, httpError(503, null, {}, requestOf('/a')));
+        spent.attempts = 2;
+        expectObservable(defaults.get('/a')).toBe('1002ms #', undefined, spent); // 4 → 3 (retry) → 2 (spent)
+
+        // The same streak with A6's bucket of 10: every step of the schedule, then the retry layer's own error.
+        const streak = backend(failAll);
+        const { client } = clientFor(rx, streak.handler, { breaker: false }, { jitter: 'none' });
+        const exhausted = httpError(503, null, {}, requestOf('/b'));
+        exhausted.attempts = 4;
+        expectObservable(client.get('/b')).toBe('7004ms #', undefined, exhausted);
+
+        rx.flush();
+        expect(lone.seen).toHaveLength(2);
+        expect(streak.seen).toHaveLength(4);
+      });
+    });
+
+    it('the defaults, on a lossy link: answers between the failures keep the bucket full, so each failure gets its retry', () => {
+      rx.run(({ cold, expectObservable }) => {
+        // Every other attempt fails: fail, answer, fail, answer… for 20 requests in a row.
+        let n = 0;
+        const server = backend((req) => (n++ % 2 === 0 ? cold<ApiResponse>('-#', undefined, httpError(503, null, {}, req)) : cold('-(r|)', { r: ok })));
+        const client = createApiClient({ baseUrl: API, scheduler: rx, transport: server.handler, cache: false, retry: { jitter: 'none' } });
+        for (let i = 0; i < 20; i++) expectObservable(client.get(`/x${i}`), `${i * 2000}ms ^`).toBe(`${i * 2000 + 1002}ms (r|)`, { r: ok.body });
+        rx.flush();
+        expect(server.seen).toHaveLength(40);
+        expect(client.fleet.state(API)).toMatchObject({ tokens: 4, retriesAllowed: true, circuit: 'closed' });
+      });
+    });
+
     it('is shared by every request to the origin: once spent, a retryable failure fails at once with RetryBudgetExhaustedError carrying the failure', () => {
       rx.run(({ cold, expectObservable }) => {
         let failing = true;
