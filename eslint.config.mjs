@@ -8,6 +8,7 @@ export default tseslint.config(
   {
     ignores: [
       'dist/',
+      '.tmp/',
       'coverage/',
       'node_modules/',
       '.bench-results/',

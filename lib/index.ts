@@ -12,12 +12,22 @@
  * | graphql/                                    | core/, store/       |
  * | offline/                                    | core/, store/optimistic (types), retry/retry-after (a pure parser) |
  * | platform/                                   | offline/ (ports), core/ |
- * | client.ts                                   | everything: it composes the layers |
+ * | compose-api-client.ts                       | core/, dedupe/, retry/, transport/, and the other folders' types: it composes the layers |
+ * | features/ (the `withX()` parts), client.ts  | everything: each feature brings its folder's code |
  */
 
 // The client
 export { createApiClient } from './client';
 export type { ApiClient, ApiRequestSpec } from './client';
+// The client with only the parts an app passes (smaller bundles)
+export { composeApiClient } from './compose-api-client';
+export { withAuth } from './features/with-auth';
+export { withFleet } from './features/with-fleet';
+export { withGraphQL } from './features/with-graphql';
+export { withHttpCache } from './features/with-http-cache';
+export { withOffline } from './features/with-offline';
+export { withPersistentCache } from './features/with-persistent-cache';
+export type { ClientFeature, ClientFeatureKind } from './features/client-feature';
 export type { ApiClientConfig, CustomLayers, RequestOptions, TransportEnv } from './client-config';
 
 // Requests, responses, layers
@@ -70,7 +80,8 @@ export type { CircuitBreakerConfig, FleetConfig, RetryBudgetConfig } from './fle
 export { DEFAULT_CIRCUIT_BREAKER, DEFAULT_RETRY_BUDGET } from './fleet/fleet-config';
 export type { FleetControls, OriginFleetState } from './fleet/fleet-guard';
 export type { FleetSnapshot, FleetStateStore, OriginSnapshot } from './fleet/fleet-state-store';
-export { localforageFleetStore, memoryFleetStore } from './fleet/fleet-state-store';
+export { memoryFleetStore } from './fleet/fleet-state-store';
+export { localforageFleetStore } from './fleet/localforage.fleet-store';
 
 // Cache
 export type { CacheConfig, FetchPolicy, StaleFallback, TtlConfig, TtlMode } from './cache/cache-config';

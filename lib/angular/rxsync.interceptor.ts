@@ -46,7 +46,7 @@ export function withRxsync(options: RxsyncHttpOptions | false, context: HttpCont
 }
 
 /** Where an intercepted request continues: the rest of Angular's interceptor chain and its backend. */
-export const ANGULAR_NEXT = new ContextToken<HttpHandlerFn | undefined>('angular-next', () => undefined);
+export const ANGULAR_NEXT = /* @__PURE__ */ new ContextToken<HttpHandlerFn | undefined>('angular-next', () => undefined);
 
 const RESPONSE_TYPES: Readonly<Record<string, ResponseType>> = { json: 'json', text: 'text', arraybuffer: 'arraybuffer' };
 

@@ -39,7 +39,7 @@ export interface RefreshRetry {
  * | ----------------- | ------------------------------------- | -------------------------------------------------------- |
  * | `tokens`          | `memoryTokenStore()`                  | nothing persisted unless asked                           |
  * | `refresh`         | none: a 401 ends the session          |                                                          |
- * | `origins`         | the client's `baseUrl` origin         | the Bearer never leaks to third parties (DESIGN §6)      |
+ * | `origins`         | the client's `baseUrl` origin         | the Bearer never leaks to third parties (README: "Auth") |
  * | `refreshSkewMs`   | `30_000`                              | covers clock skew and a slow request; never send an expired JWT |
  * | `refreshWindow`   | 3 per 30 s                            | stops refresh loops (a server rejecting every new token); counts only refreshes a 401 asked for |
  * | `refreshRetry`    | 3 calls, 1 s then 2 s apart           | a passing 5xx or a lost answer does not fail every waiting request |

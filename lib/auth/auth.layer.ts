@@ -131,7 +131,7 @@ export function createAuth(config: AuthConfig, env: ApiEnv, defaultOrigin: strin
  * The generation a request's token belongs to, set by the auth layer on what it sends with a
  * token; read by {@link AuthSetup.attemptGuard}. Not public: only the auth stages use it.
  */
-const SENT_IN_GENERATION = new ContextToken<number | undefined>('auth-sent-in-generation', () => undefined);
+const SENT_IN_GENERATION = /* @__PURE__ */ new ContextToken<number | undefined>('auth-sent-in-generation', () => undefined);
 
 /**
  * The error of a request whose session is over: the reason the session ended when it ended by

@@ -22,7 +22,7 @@ export type FetchPolicy = 'cache-first' | 'network-first' | 'cache-only' | 'netw
  * @example
  * client.request({ method: 'GET', url, context: RequestContext.empty().set(FETCH_POLICY, 'cache-and-network') });
  */
-export const FETCH_POLICY = new ContextToken<FetchPolicy>('fetch-policy', () => 'cache-first');
+export const FETCH_POLICY = /* @__PURE__ */ new ContextToken<FetchPolicy>('fetch-policy', () => 'cache-first');
 
 /**
  * When a stored response may stand in for a network that finally failed (after retries), marked
@@ -52,7 +52,7 @@ export type StaleFallback = 'unreachable' | 'any-error' | 'server-allowed' | 'ne
  * @example
  * client.get('/balance', { staleFallback: 'never' }); // an outage is an error here, never an old balance
  */
-export const STALE_FALLBACK = new ContextToken<StaleFallback | undefined>('stale-fallback', () => undefined);
+export const STALE_FALLBACK = /* @__PURE__ */ new ContextToken<StaleFallback | undefined>('stale-fallback', () => undefined);
 
 /**
  * Per-request app-level TTL in ms (default: none, the route / client TTL applies). It is stored with
@@ -61,7 +61,7 @@ export const STALE_FALLBACK = new ContextToken<StaleFallback | undefined>('stale
  * @example
  * RequestContext.empty().set(CACHE_TTL, 30_000) // this answer counts as fresh for 30 s
  */
-export const CACHE_TTL = new ContextToken<number | undefined>('cache-ttl', () => undefined);
+export const CACHE_TTL = /* @__PURE__ */ new ContextToken<number | undefined>('cache-ttl', () => undefined);
 
 /**
  * App-level freshness, stored with the data (`storedAt`, `ttlMs`).

@@ -10,8 +10,7 @@ import { cacheKey, parseCacheKey } from './cache-key';
 import { cacheRead } from './cache-read';
 import type { CacheStore } from './cache-store';
 import { hasAppConditionals } from './conditional';
-import { createLocalforageCacheStore } from './localforage.cache-store';
-import { createPersistentTier } from './persistent-tier';
+import type { createPersistentTier } from './persistent-tier';
 import { createTwoTierCache, type TwoTierCache } from './two-tier-cache';
 
 /**
@@ -60,6 +59,17 @@ export interface CacheLayerDeps {
    * response arriving after its session ended (a late 304 after logout) is never stored.
    */
   readonly sessionKey?: () => string;
+  /**
+   * Builds the store `store: 'localforage'` names. Injected, so a client that does not use it
+   * does not bundle localforage (`createApiClient` passes `createLocalforageCacheStore`;
+   * `composeApiClient` with `withHttpCache()` takes store objects only).
+   */
+  readonly localforageStore?: (options: { name: string }) => CacheStore;
+  /**
+   * The persistent tier in front of a store (its index, write queue and startup reconcile),
+   * injected for the same reason: a memory-only cache does not bundle it.
+   */
+  readonly persistentTier?: typeof createPersistentTier;
 }
 
 /**
@@ -98,7 +108,7 @@ export interface CacheLayerDeps {
  */
 export function createCacheLayer(config: CacheConfig | undefined, env: ApiEnv, deps: CacheLayerDeps): { layer: Layer; cache: CacheControls } {
   const resolved = resolveCacheConfig(config);
-  const tiers = createTiers(resolved, env);
+  const tiers = createTiers(resolved, env, deps);
   const ctx = { tiers, env, config: resolved, partition: deps.partition, sessionKey: deps.sessionKey };
 
   deps.partitionChanges$?.pipe(distinctUntilChanged()).subscribe({
@@ -143,11 +153,14 @@ function afterReady(ready: Observable<unknown>, read: () => Observable<ApiRespon
   );
 }
 
-function createTiers(config: ResolvedCacheConfig, env: ApiEnv): TwoTierCache {
+function createTiers(config: ResolvedCacheConfig, env: ApiEnv, deps: CacheLayerDeps): TwoTierCache {
   const store: CacheStore | undefined =
-    config.store === 'memory' ? undefined : config.store === 'localforage' ? createLocalforageCacheStore({ name: config.name }) : config.store;
+    config.store === 'memory' ? undefined : config.store === 'localforage' ? namedLocalforage(config, deps.localforageStore) : config.store;
+  if (store !== undefined && deps.persistentTier === undefined) {
+    throw new Error('RXSYNC-1004: a cache store needs withPersistentCache() among composeApiClient features (memory needs nothing)');
+  }
   const persistent = store
-    ? createPersistentTier({
+    ? deps.persistentTier!({
         store,
         env,
         maxEntries: config.maxEntries,
@@ -192,4 +205,13 @@ function resolve(target: string, base: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+function namedLocalforage(config: ResolvedCacheConfig, localforageStore: CacheLayerDeps['localforageStore']): CacheStore {
+  if (localforageStore === undefined) {
+    throw new Error(
+      "RXSYNC-1004: cache.store 'localforage' is a createApiClient shorthand; with composeApiClient pass store: createLocalforageCacheStore({ name: 'my-app' })",
+    );
+  }
+  return localforageStore({ name: config.name });
 }

@@ -7,7 +7,8 @@
  * line feed, which no header value can contain.
  *
  * Names are own properties only: a name such as `__proto__` or `constructor` is stored and read
- * like any other (use {@link headerValue} to read a name that comes from outside).
+ * like any other (read a name that comes from outside with {@link headerValues}, which never
+ * returns an inherited `constructor`).
  */
 export type HeaderMap = Readonly<Record<string, string>>;
 

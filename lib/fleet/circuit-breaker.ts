@@ -27,7 +27,7 @@ export type BreakerState =
   | { readonly kind: 'open'; readonly opens: number; readonly nextProbeAt: number }
   | { readonly kind: 'half-open'; readonly opens: number };
 
-export const CLOSED: BreakerState = Object.freeze({ kind: 'closed', failures: 0 });
+export const CLOSED: BreakerState = /* @__PURE__ */ Object.freeze({ kind: 'closed', failures: 0 });
 
 /** What the breaker says to an attempt about to be sent. */
 export type Admission =

@@ -51,8 +51,13 @@ export interface FleetConfig {
  * | pushback                  | true    | a server that says "come back in N s" is obeyed by every request of the client |
  * | storeTimeoutMs            | 500     | a store that never answers must not hold requests back |
  */
-export const DEFAULT_RETRY_BUDGET: RetryBudgetConfig = Object.freeze({ maxTokens: 4, tokenRatio: 1 });
-export const DEFAULT_CIRCUIT_BREAKER: CircuitBreakerConfig = Object.freeze({ failureThreshold: 5, openMs: 3000, maxOpenMs: 3000, jitter: 'equal' });
+export const DEFAULT_RETRY_BUDGET: RetryBudgetConfig = /* @__PURE__ */ Object.freeze({ maxTokens: 4, tokenRatio: 1 });
+export const DEFAULT_CIRCUIT_BREAKER: CircuitBreakerConfig = /* @__PURE__ */ Object.freeze({
+  failureThreshold: 5,
+  openMs: 3000,
+  maxOpenMs: 3000,
+  jitter: 'equal',
+});
 export const DEFAULT_STORE_TIMEOUT_MS = 500;
 
 /** The config with defaults filled in; `undefined` for a part that is off. */

@@ -261,8 +261,8 @@ export function createFleetGuard(config: ResolvedFleetConfig, env: ApiEnv): Flee
   };
 }
 
-const SEND = Object.freeze({ verdict: 'send' as const });
-const PROBE = Object.freeze({ verdict: 'probe' as const });
+const SEND = /* @__PURE__ */ Object.freeze({ verdict: 'send' as const });
+const PROBE = /* @__PURE__ */ Object.freeze({ verdict: 'probe' as const });
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -1,4 +1,3 @@
-import localforage from 'localforage';
 import type { BreakerState } from './circuit-breaker';
 
 /** What is kept of one origin across a restart. Times are epoch ms (the default scheduler's clock). */
@@ -45,34 +44,6 @@ export function memoryFleetStore(initial?: FleetSnapshot): FleetStateStore & { r
       snapshot = next;
       return Promise.resolve();
     },
-  };
-}
-
-/**
- * The part of a localforage instance the fleet store uses. Written out rather than naming
- * localforage's global `LocalForage` type, so rxsync's declarations type-check without it.
- */
-export interface LocalforageFleetInstance {
-  getItem<T>(key: string): Promise<T | null>;
-  setItem<T>(key: string, value: T): Promise<T>;
-}
-
-/**
- * A store in localforage (IndexedDB in browsers and Ionic web views).
- *
- * @example
- * createApiClient({ baseUrl, fleet: { store: localforageFleetStore({ instance: localforage.createInstance({ name: 'my-app' }) }) } });
- */
-export function localforageFleetStore(config: { readonly key?: string; readonly instance?: LocalforageFleetInstance } = {}): FleetStateStore {
-  const key = config.key ?? 'rxsync:fleet';
-  // Looked up per call: importing rxsync must not touch storage.
-  const instance = (): LocalforageFleetInstance => config.instance ?? localforage;
-  return {
-    load: () => instance().getItem<unknown>(key),
-    save: (snapshot) =>
-      instance()
-        .setItem(key, snapshot)
-        .then(() => undefined),
   };
 }
 

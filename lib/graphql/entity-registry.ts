@@ -25,15 +25,15 @@ export interface EntityRegistry {
 }
 
 /**
- * Creates an entity registry for GraphQL results: pass it as `normalize` to `createGraphQLClient`,
- * and a mutation's result updates every view of the entities it returns.
+ * Creates an entity registry for GraphQL results: pass it as `graphql.normalize` to
+ * `createApiClient`, and a mutation's result updates every view of the entities it returns.
  *
  * @example
  * const registry = createEntityRegistry();
- * const gql = createGraphQLClient(client.request, { normalize: registry });
+ * const client = createApiClient({ baseUrl, graphql: { normalize: registry } });
  * registry.select<Item>('Item:3').subscribe((item) => render(item)); // undefined, then the item
- * gql(ITEMS).subscribe();                                              // writes Item:3 (and the others)
- * gql(RENAME, { id: '3', name: 'Lamp' }).subscribe();                 // the view above shows 'Lamp'
+ * client.graphql(ITEMS).subscribe();                                   // writes Item:3 (and the others)
+ * client.graphql(RENAME, { id: '3', name: 'Lamp' }).subscribe();      // the view above shows 'Lamp'
  */
 export function createEntityRegistry(): EntityRegistry {
   const stores = new Map<string, EntityStore<unknown>>();

@@ -5,7 +5,7 @@ import type { EntityRegistry } from './entity-registry';
 import type { QueryHashFn } from './persisted-query';
 
 /**
- * Options of `createGraphQLClient`.
+ * Options of `client.graphql`: the `graphql` setting of `createApiClient` (README: "GraphQL").
  *
  * | option             | default      | why                                                              |
  * | ------------------ | ------------ | ---------------------------------------------------------------- |
@@ -23,7 +23,8 @@ export interface GraphQLConfig {
    * Apollo automatic persisted queries: a query is first sent as
    * `GET path?operationName=…&variables=…&extensions={"persistedQuery":…}` (short, and cacheable by
    * the HTTP cache); if the server does not know the hash yet, it is sent once more with the
-   * document (POST), which registers it. `hash` replaces the default SHA-256 ({@link sha256Hex}).
+   * document (POST), which registers it. `hash` replaces the default, the SHA-256 of the query in
+   * hex (`node:crypto` in Node, Web Crypto's `crypto.subtle` in browsers).
    */
   readonly persistedQueries?: boolean | { readonly hash?: QueryHashFn };
   /** Writes every entity (`__typename` + `id`) of each successful result into this registry. */

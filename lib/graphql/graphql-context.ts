@@ -23,4 +23,4 @@ export interface GraphQLOperationInfo {
  *   context: RequestContext.empty().set(GRAPHQL_OPERATION, { operationName: 'Me', operationType: 'query' }),
  * });
  */
-export const GRAPHQL_OPERATION = new ContextToken<GraphQLOperationInfo | undefined>('graphql-operation', () => undefined);
+export const GRAPHQL_OPERATION = /* @__PURE__ */ new ContextToken<GraphQLOperationInfo | undefined>('graphql-operation', () => undefined);

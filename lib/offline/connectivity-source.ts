@@ -4,7 +4,7 @@ import { BehaviorSubject, Observable, distinctUntilChanged } from 'rxjs';
  * A connectivity hint: `true` when the platform believes there is a network, `false` when it
  * believes there is none. Hints are not truth (`navigator.onLine` stays `true` behind a captive
  * portal, Capacitor's `connected` means "has a network", not "reaches the API"): the client
- * combines them with the outcomes of its own requests (see {@link createConnectivity}).
+ * combines them with the outcomes of its own requests (README: "Connectivity: `client.online$`").
  *
  * A source may emit the same value twice (spurious events on resume); the client ignores repeats.
  */

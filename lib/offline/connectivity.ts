@@ -38,7 +38,7 @@ export interface ConnectivityState {
   readonly reachable: boolean;
 }
 
-/** The client's belief about connectivity (see {@link createConnectivity}). */
+/** The client's belief about connectivity (README: "Connectivity: `client.online$`"; settings in {@link ConnectivityConfig}). */
 export interface Connectivity {
   /** `true` / `false`, distinct, replayed to late subscribers. */
   readonly online$: Observable<boolean>;

@@ -1,5 +1,4 @@
-import { BehaviorSubject, Subscription, catchError, concatMap, distinctUntilChanged, map, of, timer, type Observable } from 'rxjs';
-import type { ApiEnv } from '../core/env';
+import { BehaviorSubject, Subscription, catchError, concatMap, distinctUntilChanged, map, of, timer, type Observable, type SchedulerLike } from 'rxjs';
 import type { OutboxStorage } from './outbox-storage';
 
 /**
@@ -70,12 +69,17 @@ export const LEASE_KEY = 'lease';
  * the holder renews it every `ttlMs / 3`; another instance takes it once it expired (the holder
  * was killed). After writing, the taker reads it back and waits one renewal period before it
  * counts as held, so two takers racing for an expired lease settle on the last write.
- * Clocks: `scheduler.now()` of each instance (wall time in production).
+ * Clocks: `scheduler.now()` of each instance (wall time in production); the renewals run on the
+ * same scheduler. `owner` names this instance in the lease: unique per instance.
  *
  * @example
- * const lock = leaseDrainer(storage, env, { ttlMs: 10_000 });
+ * const lock = leaseDrainer(storage, { scheduler: asyncScheduler }, { ttlMs: 10_000, owner: crypto.randomUUID() });
  */
-export function leaseDrainer(storage: OutboxStorage, env: ApiEnv, options: { ttlMs?: number; owner: string }): DrainLock {
+export function leaseDrainer(
+  storage: OutboxStorage,
+  { scheduler }: { readonly scheduler: SchedulerLike },
+  options: { ttlMs?: number; owner: string },
+): DrainLock {
   const ttlMs = options.ttlMs ?? 10_000;
   const period = Math.max(1, Math.floor(ttlMs / 3));
   const held = new BehaviorSubject(false);
@@ -90,7 +94,7 @@ export function leaseDrainer(storage: OutboxStorage, env: ApiEnv, options: { ttl
   const tick = (): Observable<void> =>
     readLease().pipe(
       concatMap((lease) => {
-        const now = env.scheduler.now();
+        const now = scheduler.now();
         const mine = lease?.owner === options.owner;
         if (lease !== undefined && !mine && lease.expiresAt > now) {
           candidate = false;
@@ -107,13 +111,13 @@ export function leaseDrainer(storage: OutboxStorage, env: ApiEnv, options: { ttl
         );
       }),
     );
-  const sub: Subscription = timer(0, period, env.scheduler)
+  const sub: Subscription = timer(0, period, scheduler)
     .pipe(concatMap(() => tick()))
     .subscribe();
   return {
     // Checked against the clock too: a throttled background tab whose renewals ran late must not
     // send on a lease that expired (another tab may hold it by now). One renewal period of margin.
-    isHeld: () => held.value && env.scheduler.now() < writtenUntil - period,
+    isHeld: () => held.value && scheduler.now() < writtenUntil - period,
     held$: held.pipe(distinctUntilChanged()),
     close: () => {
       sub.unsubscribe();

@@ -19,13 +19,13 @@ export type OfflineReadMode = 'fail-fast' | 'wait';
  * client.get('/items', { offlineRead: 'wait' }); // or, for your own layers:
  * RequestContext.empty().set(OFFLINE_READ, 'wait');
  */
-export const OFFLINE_READ = new ContextToken<OfflineReadMode | undefined>('offline-read', () => undefined);
+export const OFFLINE_READ = /* @__PURE__ */ new ContextToken<OfflineReadMode | undefined>('offline-read', () => undefined);
 
 /**
  * Set on the outbox's own sends: the outbox waits for connectivity itself and must see the
  * `OfflineError` to keep the entry queued, so the gate never holds them.
  */
-export const OUTBOX_SEND = new ContextToken<boolean>('outbox-send', () => false);
+export const OUTBOX_SEND = /* @__PURE__ */ new ContextToken<boolean>('outbox-send', () => false);
 
 /**
  * The offline gate, between the cache and auth: while the client believes it is offline, nothing

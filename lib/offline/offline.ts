@@ -1,6 +1,5 @@
-import { EMPTY, Observable, Subscription, catchError, concatMap, of, throwError } from 'rxjs';
+import { EMPTY, Observable, Subscription, catchError, concatMap, throwError } from 'rxjs';
 import type { ApiEnv } from '../core/env';
-import { OutboxError } from '../core/errors';
 import type { Handler, Layer } from '../core/layer';
 import type { ApiRequest } from '../core/request';
 import type { ApiResponse } from '../core/response';
@@ -15,6 +14,7 @@ import type { OutboxConfig, OutboxRequestOptions, OutboxTabChannel } from './out
 import { decideOutbox } from './outbox-decision';
 import type { OutboxMethod } from './outbox-entry';
 import { createOutbox, type Outbox } from './outbox';
+import { disabledOutbox } from './disabled-outbox';
 
 /** How a mutation uses the outbox (`{ offline }` of `post/put/patch/delete`). */
 export type OfflineMutationMode =
@@ -31,11 +31,12 @@ export interface OfflineDeps {
 
 /** Everything offline, for `client.ts` to wire: layers, the retry pause hook, the outbox. */
 export interface OfflineRuntime {
-  readonly connectivity: Connectivity;
+  /** `undefined` only for a composed client without `withOffline()` (nothing to watch). */
+  readonly connectivity: Connectivity | undefined;
   /** Between the cache and auth (only with `offline` config). */
   readonly gate: Layer | undefined;
   /** Right above the transport. */
-  readonly evidence: Layer;
+  readonly evidence: Layer | undefined;
   readonly pause: ((error: unknown) => Observable<unknown> | undefined) | undefined;
   readonly outbox: Outbox;
   /** Connects the outbox to the finished pipeline (the outbox sends through it). */
@@ -147,23 +148,4 @@ function defaultOutboxChannel(): OutboxTabChannel | undefined {
   const g = globalThis as { document?: unknown; BroadcastChannel?: new (name: string) => OutboxTabChannel };
   if (g.document === undefined || typeof g.BroadcastChannel !== 'function') return undefined;
   return new g.BroadcastChannel('rxsync-outbox');
-}
-
-/** `client.outbox` without an outbox: empty streams; queueing fails with `OutboxError('disabled')`. */
-function disabledOutbox(): Outbox {
-  const disabled = (request: { method: string; url: string }) =>
-    throwError(() => new OutboxError(request as { method: 'POST'; url: string }, 'disabled', { detail: 'configure offline.outbox' }));
-  return {
-    pending$: of(0),
-    entries$: of([]),
-    deadLetters$: of([]),
-    enqueue: (request) => disabled(request),
-    settled: (id) => disabled({ method: 'POST', url: id }),
-    retry: () => of(undefined),
-    discard: () => of(undefined),
-    discardPartition: () => of(undefined),
-    drain: () => undefined,
-    whenIdle: () => of(undefined),
-    close: () => undefined,
-  };
 }

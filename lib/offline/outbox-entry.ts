@@ -64,7 +64,8 @@ export interface OutboxEntry {
   readonly lastError?: OutboxFailure;
   /**
    * Client clock of the first of the consecutive 409 "still processing" answers now running:
-   * the outbox stops waiting `maxDelayMs` after it (see `decideOutbox`). Cleared by any other answer.
+   * the outbox stops waiting `maxDelayMs` after it and dead-letters the entry (README: "The
+   * outbox", its decision table). Cleared by any other answer.
    */
   readonly processingSince?: number;
   /**

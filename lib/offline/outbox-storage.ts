@@ -1,8 +1,9 @@
 import { Observable, defer, of } from 'rxjs';
 
 /**
- * The storage port of the outbox (DESIGN §4, §8): a small key-value interface returning cold
- * Observables, the shape of the cache's `CacheStore` (any `CacheStore` is an `OutboxStorage`).
+ * The storage port of the outbox (README: "The outbox", **Storage**): a small key-value interface
+ * returning cold Observables, the shape of the cache's `CacheStore` (any `CacheStore` is an
+ * `OutboxStorage`).
  * Values are the outbox's plain JSON records. A write is acknowledged when its Observable
  * completes; the outbox tells a caller "queued" only after that.
  *

@@ -58,7 +58,7 @@ export const DEFAULT_RETRYABLE_STATUSES: ReadonlySet<number> = new Set([
  * @example
  * backoffDelay(2, DEFAULT_RETRY_CONFIG, Math.random); // 2000
  */
-export const DEFAULT_RETRY_CONFIG: RetryConfig = Object.freeze({
+export const DEFAULT_RETRY_CONFIG: RetryConfig = /* @__PURE__ */ Object.freeze({
   maxAttempts: 4,
   baseDelayMs: 1000,
   maxDelayMs: 30_000,
@@ -79,7 +79,7 @@ export const DEFAULT_RETRY_CONFIG: RetryConfig = Object.freeze({
  * client.get('/search?q=a', { context: RequestContext.empty().set(RETRY, false) });
  * client.get('/report', { context: RequestContext.empty().set(RETRY, { maxAttempts: 6 }) });
  */
-export const RETRY = new ContextToken<Partial<RetryConfig> | false | undefined>('retry', () => undefined);
+export const RETRY = /* @__PURE__ */ new ContextToken<Partial<RetryConfig> | false | undefined>('retry', () => undefined);
 
 /**
  * setTimeout (under every scheduler but a virtual one) holds its delay in a signed 32-bit int:

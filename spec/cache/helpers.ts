@@ -10,6 +10,7 @@ import type { ApiRequest, HttpMethod } from '../../lib/core/request';
 import type { ApiResponse } from '../../lib/core/response';
 import { CACHE_TTL, FETCH_POLICY, type CacheConfig, type FetchPolicy } from '../../lib/cache/cache-config';
 import { createCacheLayer, type CacheControls } from '../../lib/cache/cache.layer';
+import { createPersistentTier } from '../../lib/cache/persistent-tier';
 import { httpDate } from '../../lib/cache/freshness';
 import { createApiClient } from '../../lib/client';
 import { createTestScheduler } from '../helpers/marbles';
@@ -107,6 +108,7 @@ export function createCacheHarness(
     events$.subscribe((e) => events.push(e));
     const { layer, cache } = createCacheLayer(config, env, {
       partition: () => partition,
+      persistentTier: createPersistentTier,
       ...(options.partitionChanges$ ? { partitionChanges$: options.partitionChanges$ } : {}),
       ...(options.whenReady ? { whenReady: options.whenReady } : {}),
     });

@@ -3,7 +3,7 @@ import localforage from 'localforage';
 import { Observable, Subject, lastValueFrom, of, throwError } from 'rxjs';
 import { NetworkError } from '../../lib/core/errors';
 import type { CacheStore } from '../../lib/cache/cache-store';
-import { INDEX_KEY } from '../../lib/cache/persistent-tier';
+import { createPersistentTier, INDEX_KEY } from '../../lib/cache/persistent-tier';
 import { RequestContext } from '../../lib/core/context';
 import { createEnv } from '../../lib/core/env';
 import type { ClientEvent } from '../../lib/core/events';
@@ -45,6 +45,8 @@ function app(name: string, options: AppOptions = {}) {
   };
   const { layer, cache } = createCacheLayer({ store: options.store ?? 'localforage', name }, env, {
     partition: options.partition ?? (() => 'user-a'),
+    localforageStore: createLocalforageCacheStore,
+    persistentTier: createPersistentTier,
     ...(options.whenReady ? { whenReady: options.whenReady } : {}),
   });
   const get = (): Observable<ApiResponse> => chain([layer], backend)(request);
