@@ -10,6 +10,23 @@ import type { HeaderMap } from '../core/headers';
  * // '6:user-1 GET https://api.example.com/items?page=2'
  */
 export function cacheKey(partition: string, method: string, url: string): string {
+  const last = recentKeys.get(url);
+  if (last !== undefined && last.partition === partition && last.method === method) return last.key;
+  const key = buildCacheKey(partition, method, url);
+  if (recentKeys.size >= RECENT_KEYS_MAX) recentKeys.clear();
+  recentKeys.set(url, { partition, method, key });
+  return key;
+}
+
+/**
+ * The last key built per URL: the same string object for the same read, so the Maps that look it
+ * up (variant groups, the LRU) find it by its cached hash instead of hashing a new string per hit.
+ * Bounded; a URL read under another partition or method just rebuilds its key.
+ */
+const recentKeys = new Map<string, { readonly partition: string; readonly method: string; readonly key: string }>();
+const RECENT_KEYS_MAX = 512;
+
+function buildCacheKey(partition: string, method: string, url: string): string {
   const hash = url.indexOf('#');
   return `${partition.length}:${partition} ${method} ${hash === -1 ? url : url.slice(0, hash)}`;
 }

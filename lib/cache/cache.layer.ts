@@ -7,7 +7,7 @@ import type { ApiResponse } from '../core/response';
 import { resolveCacheConfig, type CacheConfig, type ResolvedCacheConfig } from './cache-config';
 import { hydrate } from './cache-entry';
 import { cacheKey, parseCacheKey } from './cache-key';
-import { cacheRead } from './cache-read';
+import { cacheRead, memoryHit } from './cache-read';
 import type { CacheStore } from './cache-store';
 import { hasAppConditionals } from './conditional';
 import type { createPersistentTier } from './persistent-tier';
@@ -106,7 +106,20 @@ export interface CacheLayerDeps {
  * });
  * const handler = chain([layer, authLayer, retryLayer], transport);
  */
-export function createCacheLayer(config: CacheConfig | undefined, env: ApiEnv, deps: CacheLayerDeps): { layer: Layer; cache: CacheControls } {
+/** The cache layer, its app-facing controls, and the synchronous memory-hit probe (see {@link memoryHit}). */
+export interface CacheLayer {
+  readonly layer: Layer;
+  readonly cache: CacheControls;
+  /**
+   * The response a GET would get from the memory tier at once, or `undefined` when the layer has
+   * more to do (a miss, the persistent tier, a revalidation, a session not loaded yet, the app's
+   * own conditional headers). Lets a client with nothing above the cache answer a hit without
+   * subscribing through the layers; the layer gives the same answer.
+   */
+  readonly hit: (req: ApiRequest) => ApiResponse | undefined;
+}
+
+export function createCacheLayer(config: CacheConfig | undefined, env: ApiEnv, deps: CacheLayerDeps): CacheLayer {
   const resolved = resolveCacheConfig(config);
   const tiers = createTiers(resolved, env, deps);
   const ctx = { tiers, env, config: resolved, partition: deps.partition, sessionKey: deps.sessionKey };
@@ -138,7 +151,9 @@ export function createCacheLayer(config: CacheConfig | undefined, env: ApiEnv, d
     clear: () => tiers.clear(),
     flush: () => tiers.flush(),
   };
-  return { layer, cache };
+  const hit = (req: ApiRequest): ApiResponse | undefined =>
+    req.method !== 'GET' || hasAppConditionals(req.headers) || deps.whenReady?.() !== undefined ? undefined : memoryHit(ctx, req);
+  return { layer, cache, hit };
 }
 
 /** `read()` once `ready` first emits (or ends): the partition is read only then. */

@@ -97,9 +97,17 @@ export interface ApiRequestInit {
 }
 
 export function createRequest(init: ApiRequestInit): ApiRequest {
-  const headers = normalizeHeaders(init.headers);
+  return requestWithHeaders(init, normalizeHeaders(init.headers));
+}
+
+/**
+ * {@link createRequest} for headers the caller has normalized already (the client's defaults,
+ * merged once): no second copy per request. `headers` is shared, never written to, unless an
+ * idempotency key must be added (then it is copied first).
+ */
+export function requestWithHeaders(init: Omit<ApiRequestInit, 'headers'>, normalized: Readonly<Record<string, string>>): ApiRequest {
   // Built once here, so every attempt and every replay carries the same key (and with retry off too).
-  if (init.idempotencyKey !== undefined) headers['idempotency-key'] = init.idempotencyKey;
+  const headers = init.idempotencyKey === undefined ? normalized : { ...normalized, 'idempotency-key': init.idempotencyKey };
   const req: { -readonly [K in keyof ApiRequest]: ApiRequest[K] } = {
     method: init.method ?? 'GET',
     url: init.url,

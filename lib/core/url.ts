@@ -25,6 +25,25 @@ export function resolveUrl(baseUrl: string, path: string, params?: Readonly<Reco
 }
 
 /**
+ * {@link resolveUrl} against one base, remembering the URLs of paths without params: an app asks
+ * for the same few paths again and again, and the same string object each time lets every Map
+ * below (dedupe, cache keys, the LRU) find its key without hashing a new string per request.
+ * Bounded: past `max` paths it starts over.
+ */
+export function urlResolver(baseUrl: string, max = 256): (path: string, params?: Parameters<typeof resolveUrl>[2]) => string {
+  const known = new Map<string, string>();
+  return (path, params) => {
+    if (params !== undefined) return resolveUrl(baseUrl, path, params);
+    let url = known.get(path);
+    if (url === undefined) {
+      if (known.size >= max) known.clear();
+      known.set(path, (url = resolveUrl(baseUrl, path)));
+    }
+    return url;
+  };
+}
+
+/**
  * The origin of an absolute URL, or `undefined` for something that is not one. Opaque origins
  * (`'null'`: data:, file:, blob:) count as none: they are never an API's own origin.
  */
