@@ -1,4 +1,4 @@
-import { defer, retry, take, throwError, timer, type Observable } from 'rxjs';
+import { Observable, defer, take, throwError, timer, type Subscription } from 'rxjs';
 import type { ApiEnv } from '../core/env';
 import { ApiError } from '../core/errors';
 import type { Handler, Layer } from '../core/layer';
@@ -93,33 +93,90 @@ function attempts(
   gate: RetryGate | undefined,
   counted: (error: unknown, errorCount: number) => { resume: Observable<unknown> } | { failedAttempt: number },
 ): Observable<ApiResponse> {
-  // `defer` calls next anew per attempt: `chain` defers the stages, but the transport below us is
-  // called directly, and one that starts work when called (not when subscribed) must be re-run.
-  return defer(() => next(req)).pipe(
-    retry({
-      // The function form, never `delay: number`: the numeric form ignores env.scheduler.
-      // rxjs passes the count of errors so far; minus the paused ones, the attempt that just failed.
-      delay: (error: unknown, errorCount: number) => {
-        const count = counted(error, errorCount);
-        if ('resume' in count) return count.resume;
-        const failedAttempt = count.failedAttempt;
-        const own = decideRetry(req, error, failedAttempt, config, env.scheduler.now(), env.random);
-        const decision = gate ? gate(req, error, own, config) : own;
-        if (decision.kind === 'stop') {
-          // Annotated, not wrapped: the subscriber sees what went wrong, and how often.
-          if (decision.error instanceof ApiError) decision.error.attempts = failedAttempt;
-          return throwError(() => decision.error);
-        }
-        env.emit({
-          type: 'retry-scheduled',
-          method: req.method,
-          url: req.url,
-          attempt: failedAttempt,
-          delayMs: decision.delayMs,
-          reason: decision.reason,
+  const waitAfter = (error: unknown, errorCount: number): Observable<unknown> => {
+    const count = counted(error, errorCount);
+    if ('resume' in count) return count.resume;
+    const failedAttempt = count.failedAttempt;
+    const own = decideRetry(req, error, failedAttempt, config, env.scheduler.now(), env.random);
+    const decision = gate ? gate(req, error, own, config) : own;
+    if (decision.kind === 'stop') {
+      // Annotated, not wrapped: the subscriber sees what went wrong, and how often.
+      if (decision.error instanceof ApiError) decision.error.attempts = failedAttempt;
+      return throwError(() => decision.error);
+    }
+    env.emit({ type: 'retry-scheduled', method: req.method, url: req.url, attempt: failedAttempt, delayMs: decision.delayMs, reason: decision.reason });
+    return timer(decision.delayMs, env.scheduler);
+  };
+  return resubscribeOnError(() => next(req), waitAfter);
+}
+
+/**
+ * `retry({ delay })` of rxjs, as one Observable: every attempt calls `attempt()` anew (the transport
+ * below may start work when called, not when subscribed), and after its error `waitAfter` names
+ * the wait: its first value starts the next attempt, its error ends everything with that error,
+ * completing without a value completes. Why not the operator: on the hot path (an attempt that
+ * succeeds) the operator and the two `defer`s it needs cost three subscriptions per request; this
+ * is one. Unsubscribing cancels the running attempt or the wait.
+ */
+function resubscribeOnError<T>(attempt: () => Observable<T>, waitAfter: (error: unknown, errorCount: number) => Observable<unknown>): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    let errorCount = 0;
+    let current: Subscription | undefined;
+    const run = (): void => {
+      // An attempt or a wait may end synchronously inside its own subscribe(), before its
+      // Subscription exists: its follow-up then runs right after, so `current` is never stale.
+      let followUp: (() => void) | undefined;
+      let started = false;
+      const after = (then: () => void): void => {
+        if (started) then();
+        else followUp = then;
+      };
+      try {
+        current = attempt().subscribe({
+          next: (value) => subscriber.next(value),
+          error: (error: unknown) => after(() => wait(error)),
+          complete: () => subscriber.complete(),
         });
-        return timer(decision.delayMs, env.scheduler);
-      },
-    }),
-  );
+      } catch (error) {
+        // As `defer` would: a throwing attempt is a failed attempt, and may be retried.
+        wait(error);
+        return;
+      }
+      started = true;
+      followUp?.();
+    };
+    const wait = (error: unknown): void => {
+      if (subscriber.closed) return;
+      let wait$: Observable<unknown>;
+      try {
+        wait$ = waitAfter(error, ++errorCount);
+      } catch (thrown) {
+        subscriber.error(thrown);
+        return;
+      }
+      let fired = false;
+      let started = false;
+      let waiting: Subscription | undefined;
+      const fire = (): void => {
+        waiting?.unsubscribe();
+        if (!subscriber.closed) run();
+      };
+      waiting = wait$.subscribe({
+        next: () => {
+          if (fired) return;
+          fired = true;
+          if (started) fire();
+        },
+        error: (thrown: unknown) => subscriber.error(thrown),
+        complete: () => {
+          if (!fired) subscriber.complete();
+        },
+      });
+      current = waiting;
+      started = true;
+      if (fired) fire();
+    };
+    run();
+    return () => current?.unsubscribe();
+  });
 }

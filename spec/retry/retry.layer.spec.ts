@@ -296,4 +296,56 @@ describe('retryLayer', () => {
       expectObservable(layer()(get, eager)).toBe('1002ms r|', { r: ok });
     });
   });
+
+  // The layer resubscribes by hand (one Observable instead of `retry` and two `defer`s); these
+  // pin the cases where an attempt or a wait ends inside its own subscribe().
+  describe('attempts and waits that end synchronously', () => {
+    it('an attempt that fails at once is retried after its backoff', () => {
+      rx.run(({ cold, expectObservable, expectSubscriptions }) => {
+        const attempt1 = cold<ApiResponse>('#', undefined, httpError(get, 503));
+        const attempt2 = cold('(r|)', { r: ok });
+        expectObservable(layer()(get, sequenceHandler(attempt1, attempt2))).toBe('1000ms (r|)', { r: ok });
+        expectSubscriptions(attempt1.subscriptions).toBe('(^!)');
+        expectSubscriptions(attempt2.subscriptions).toBe('1000ms (^!)');
+      });
+    });
+
+    it('a handler that throws when called is a failed attempt, like one that errors', () => {
+      rx.run(({ cold, expectObservable }) => {
+        let calls = 0;
+        const next = (): Observable<ApiResponse> => {
+          calls++;
+          if (calls === 1) throw new NetworkError(get, 'not-sent');
+          return cold('(r|)', { r: ok });
+        };
+        expectObservable(layer()(get, next)).toBe('1000ms (r|)', { r: ok });
+      });
+    });
+
+    it('a pause that is over at once resends at once and burns no attempt', () => {
+      rx.run(({ cold, expectObservable }) => {
+        const offline = new NetworkError(get, 'not-sent');
+        let paused = 0;
+        const hooks = { pause: (error: unknown) => (error === offline && paused++ < 5 ? cold('(x|)') : undefined) };
+        const attempts = [
+          cold<ApiResponse>('#', undefined, offline),
+          cold<ApiResponse>('#', undefined, offline),
+          cold<ApiResponse>('-#', undefined, httpError(get, 503)),
+          cold('(r|)', { r: ok }),
+        ];
+        const result = retryLayer({ jitter: 'none', maxAttempts: 2 }, createEnv({ scheduler: rx }).env, undefined, hooks)(get, sequenceHandler(...attempts));
+        // Two paused failures cost nothing; the 503 is attempt 1 of 2, so one retry after 1 s.
+        expectObservable(result).toBe('1001ms (r|)', { r: ok });
+      });
+    });
+
+    it('unsubscribing during a wait cancels it: no further attempt', () => {
+      rx.run(({ cold, expectObservable, expectSubscriptions }) => {
+        const attempt1 = cold<ApiResponse>('#', undefined, httpError(get, 503));
+        const attempt2 = cold('(r|)', { r: ok });
+        expectObservable(layer()(get, sequenceHandler(attempt1, attempt2)), '500ms !').toBe('');
+        expectSubscriptions(attempt2.subscriptions).toBe([]);
+      });
+    });
+  });
 });
