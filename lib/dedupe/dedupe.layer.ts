@@ -1,6 +1,6 @@
 import { Observable } from 'rxjs';
 import type { ApiEnv } from '../core/env';
-import type { Layer } from '../core/layer';
+import { lazyLayer, type Layer } from '../core/layer';
 import type { ApiRequest } from '../core/request';
 import type { ApiResponse } from '../core/response';
 import type { RequestContext } from '../core/context';
@@ -47,7 +47,8 @@ export function dedupeLayer(env: ApiEnv, deps: DedupeDeps = {}): Layer {
     return key;
   };
 
-  return (req, next) => {
+  // Lazy: everything, the key included, happens on subscribe.
+  return lazyLayer((req, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next(req);
     return new Observable<ApiResponse>((subscriber) => {
       // The key is built only when needed: to look for a running twin (none when nothing is in
@@ -70,7 +71,7 @@ export function dedupeLayer(env: ApiEnv, deps: DedupeDeps = {}): Layer {
         },
       );
     });
-  };
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { map } from 'rxjs';
-import type { Layer } from '../core/layer';
+import { lazyLayer, type Layer } from '../core/layer';
 import { GRAPHQL_OPERATION } from './graphql-context';
 import { graphqlBodyError } from './graphql-response';
 
@@ -23,7 +23,7 @@ import { graphqlBodyError } from './graphql-response';
  * const layers = [dedupeLayer(env), cache.layer, auth.layer, graphqlErrorsLayer(), retryLayer(cfg, env)];
  */
 export function graphqlErrorsLayer(): Layer {
-  return (req, next) => {
+  return lazyLayer((req, next) => {
     if (req.context.get(GRAPHQL_OPERATION) === undefined) return next(req);
     return next(req).pipe(
       map((res) => {
@@ -33,5 +33,5 @@ export function graphqlErrorsLayer(): Layer {
         return res;
       }),
     );
-  };
+  });
 }

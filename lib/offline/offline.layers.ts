@@ -1,7 +1,7 @@
 import { Observable, concat, defer, ignoreElements, throwError } from 'rxjs';
 import { ContextToken } from '../core/context';
 import { HttpError, NetworkError, ParseError, TimeoutError } from '../core/errors';
-import type { Layer } from '../core/layer';
+import { lazyLayer, type Layer } from '../core/layer';
 import type { Connectivity } from './connectivity';
 
 /**
@@ -61,21 +61,23 @@ export function offlineGateLayer(connectivity: Connectivity, defaultMode: Offlin
  * reachable; not-sent network errors and timeouts count against it.
  */
 export function connectivityEvidenceLayer(connectivity: Connectivity): Layer {
-  return (req, next) =>
-    new Observable((subscriber) =>
-      next(req).subscribe({
-        next: (res) => {
-          connectivity.recordResponse();
-          subscriber.next(res);
-        },
-        error: (error: unknown) => {
-          if (error instanceof HttpError || error instanceof ParseError) connectivity.recordResponse();
-          else connectivity.recordFailure(error);
-          subscriber.error(error);
-        },
-        complete: () => subscriber.complete(),
-      }),
-    );
+  return lazyLayer(
+    (req, next) =>
+      new Observable((subscriber) =>
+        next(req).subscribe({
+          next: (res) => {
+            connectivity.recordResponse();
+            subscriber.next(res);
+          },
+          error: (error: unknown) => {
+            if (error instanceof HttpError || error instanceof ParseError) connectivity.recordResponse();
+            else connectivity.recordFailure(error);
+            subscriber.error(error);
+          },
+          complete: () => subscriber.complete(),
+        }),
+      ),
+  );
 }
 
 /**

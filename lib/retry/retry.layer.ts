@@ -1,7 +1,7 @@
-import { Observable, defer, take, throwError, timer, type Subscription } from 'rxjs';
+import { Observable, take, throwError, timer, type Subscription } from 'rxjs';
 import type { ApiEnv } from '../core/env';
 import { ApiError } from '../core/errors';
-import type { Handler, Layer } from '../core/layer';
+import { lazyLayer, type Handler, type Layer } from '../core/layer';
 import type { ApiRequest } from '../core/request';
 import type { ApiResponse } from '../core/response';
 import { RETRY, resolveRetryConfig, type RetryConfig } from './retry-config';
@@ -42,13 +42,14 @@ export type RetryGate = (req: ApiRequest, error: unknown, decision: RetryDecisio
  */
 export function retryLayer(config: Partial<RetryConfig> | undefined, env: ApiEnv, gate?: RetryGate, hooks: RetryHooks = {}): Layer {
   const layerConfig = resolveRetryConfig(config);
-  return (req, next) => {
+  // Lazy: its call only reads the request's own options; the retrying happens on subscribe.
+  return lazyLayer((req, next) => {
     const override = req.context.get(RETRY);
     const effective = override === undefined ? layerConfig : override === false ? undefined : resolveRetryConfig(override, layerConfig);
     // Nothing to retry: hand back next(req) itself, so a disabled layer costs one map lookup.
     if (effective === undefined || effective.maxAttempts <= 1) return next(req);
     return withRetries(req, next, effective, env, gate, hooks.pause);
-  };
+  });
 }
 
 /** Extension points of the retry layer, wired by the client. */
@@ -69,10 +70,11 @@ function withRetries(
   gate: RetryGate | undefined,
   pause: RetryHooks['pause'],
 ): Observable<ApiResponse> {
-  return defer(() => {
-    // Failures that paused instead of counting (per subscription); rxjs counts them, we must not.
+  // Failures that paused instead of counting, per subscription (`attempts` makes one counter per
+  // subscription); rxjs's error count includes them, the attempt number must not.
+  return attempts(req, next, config, env, gate, () => {
     let paused = 0;
-    return attempts(req, next, config, env, gate, (error, errorCount) => {
+    return (error, errorCount) => {
       // Only an error worth retrying at all may pause: a POST without a key whose answer was lost
       // stays an error, however offline the device.
       const waitForResume = pause?.(error);
@@ -81,7 +83,7 @@ function withRetries(
         return { resume: waitForResume.pipe(take(1)) };
       }
       return { failedAttempt: errorCount - paused };
-    });
+    };
   });
 }
 
@@ -91,9 +93,9 @@ function attempts(
   config: RetryConfig,
   env: ApiEnv,
   gate: RetryGate | undefined,
-  counted: (error: unknown, errorCount: number) => { resume: Observable<unknown> } | { failedAttempt: number },
+  newCounter: () => (error: unknown, errorCount: number) => { resume: Observable<unknown> } | { failedAttempt: number },
 ): Observable<ApiResponse> {
-  const waitAfter = (error: unknown, errorCount: number): Observable<unknown> => {
+  const waitAfter = (counted: ReturnType<typeof newCounter>, error: unknown, errorCount: number): Observable<unknown> => {
     const count = counted(error, errorCount);
     if ('resume' in count) return count.resume;
     const failedAttempt = count.failedAttempt;
@@ -107,20 +109,27 @@ function attempts(
     env.emit({ type: 'retry-scheduled', method: req.method, url: req.url, attempt: failedAttempt, delayMs: decision.delayMs, reason: decision.reason });
     return timer(decision.delayMs, env.scheduler);
   };
-  return resubscribeOnError(() => next(req), waitAfter);
+  return resubscribeOnError(
+    () => next(req),
+    () => {
+      const counted = newCounter();
+      return (error, errorCount) => waitAfter(counted, error, errorCount);
+    },
+  );
 }
 
 /**
  * `retry({ delay })` of rxjs, as one Observable: every attempt calls `attempt()` anew (the transport
  * below may start work when called, not when subscribed), and after its error `waitAfter` names
- * the wait: its first value starts the next attempt, its error ends everything with that error,
+ * the wait (`newWaits` makes the namer once per subscription, at its first failure): its first value starts the next attempt, its error ends everything with that error,
  * completing without a value completes. Why not the operator: on the hot path (an attempt that
  * succeeds) the operator and the two `defer`s it needs cost three subscriptions per request; this
  * is one. Unsubscribing cancels the running attempt or the wait.
  */
-function resubscribeOnError<T>(attempt: () => Observable<T>, waitAfter: (error: unknown, errorCount: number) => Observable<unknown>): Observable<T> {
+function resubscribeOnError<T>(attempt: () => Observable<T>, newWaits: () => (error: unknown, errorCount: number) => Observable<unknown>): Observable<T> {
   return new Observable<T>((subscriber) => {
     let errorCount = 0;
+    let waitAfter: ((error: unknown, errorCount: number) => Observable<unknown>) | undefined;
     let current: Subscription | undefined;
     const run = (): void => {
       // An attempt or a wait may end synchronously inside its own subscribe(), before its
@@ -149,7 +158,8 @@ function resubscribeOnError<T>(attempt: () => Observable<T>, waitAfter: (error: 
       if (subscriber.closed) return;
       let wait$: Observable<unknown>;
       try {
-        wait$ = waitAfter(error, ++errorCount);
+        // Made at the first failure: a request that succeeds at once never builds it.
+        wait$ = (waitAfter ??= newWaits())(error, ++errorCount);
       } catch (thrown) {
         subscriber.error(thrown);
         return;
