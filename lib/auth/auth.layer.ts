@@ -1,7 +1,8 @@
-import { catchError, filter, map, type Observable, switchMap, takeUntil, throwError, throwIfEmpty } from 'rxjs';
+import { filter, identity, type Observable, switchMap, takeUntil, throwError, throwIfEmpty } from 'rxjs';
 import { ContextToken } from '../core/context';
 import { SKIP_AUTH } from '../core/context-tokens';
 import type { ApiEnv } from '../core/env';
+import { mapCatch } from '../core/map-catch';
 import { AuthError, HttpError } from '../core/errors';
 import type { Handler, Layer } from '../core/layer';
 import { withContext, withHeader, type ApiRequest } from '../core/request';
@@ -175,15 +176,16 @@ function authorizer(
     const state = session.state();
     if (state.generation !== attempt.generation) return sessionChanged(req, attempt.generation);
     const token = state.tokens?.accessToken;
-    if (token === undefined) return next(req).pipe(catchError((error: unknown) => onChallenge(error, token, req, next, attempt, refresher.settledCount())));
+    if (token === undefined) return mapCatch(next(req), identity, (error: unknown) => onChallenge(error, token, req, next, attempt, refresher.settledCount()));
     const sent = withContext(withHeader(req, 'authorization', `Bearer ${token}`), req.context.set(SENT_IN_GENERATION, attempt.generation));
     const sentAt = refresher.settledCount();
-    return next(sent).pipe(
-      map((response) => {
+    return mapCatch(
+      next(sent),
+      (response) => {
         if (session.state().generation !== attempt.generation) throw sessionLostError(session, req, attempt.generation);
         return response;
-      }),
-      catchError((error: unknown) => (error instanceof AuthError ? throwError(() => error) : onChallenge(error, token, req, next, attempt, sentAt))),
+      },
+      (error: unknown) => (error instanceof AuthError ? throwError(() => error) : onChallenge(error, token, req, next, attempt, sentAt)),
     );
   };
 

@@ -1,4 +1,4 @@
-import { EMPTY, ReplaySubject, catchError, concat, defer, mergeMap, of, switchMap, throwError, type Observable } from 'rxjs';
+import { EMPTY, ReplaySubject, concat, defer, of, switchMap, throwError, type Observable } from 'rxjs';
 import type { RequestContext } from '../core/context';
 import { BYPASS_PLATFORM_CACHE } from '../core/context-tokens';
 import type { ApiEnv } from '../core/env';
@@ -7,6 +7,7 @@ import type { Handler } from '../core/layer';
 import { withContext, type ApiRequest } from '../core/request';
 import type { ApiResponse } from '../core/response';
 import { deepEqual } from '../core/deep-equal';
+import { mapCatch } from '../core/map-catch';
 import { CACHE_TTL, FETCH_POLICY, STALE_FALLBACK, type FetchPolicy, type ResolvedCacheConfig } from './cache-config';
 import { parseCacheControl } from './cache-control';
 import { decideCache, servableOnFailure, type CacheDecision, type DecisionOptions, type FailureKind } from './cache-decision';
@@ -267,33 +268,43 @@ class CacheRead {
     const sent = leg.conditional && leg.stored ? withValidators(owned, leg.stored.entry.headers) : owned;
     // Never sent under another session than the one the read began in (auth would add its token).
     if (this.sessionChanged()) return throwError(() => new AuthError(req, 'session-changed'));
-    return this.next(sent).pipe(
-      catchError((error: unknown) => {
-        if (error instanceof HttpError && error.status === 304) {
-          const { requestTime } = error as RequestTimed;
-          const notModified: ApiResponse & RequestTimed = {
-            status: 304,
-            headers: error.headers,
-            body: error.body,
-            url: req.url,
-            fromCache: false,
-            stale: false,
-            requestTime,
-          };
-          return of(notModified);
+    // mergeMap(onResponse) and catchError(onFailure) in one subscriber (see mapCatch); what the
+    // network itself failed with (`fromSource`) is looked at first: a 304 is an answer, and an
+    // error status with explicit freshness is stored.
+    return mapCatch(
+      this.next(sent),
+      (res) => this.onResponse(res, leg, legStart),
+      (error: unknown, fromSource) => {
+        if (fromSource && error instanceof HttpError) {
+          if (error.status === 304) {
+            const { requestTime } = error as RequestTimed;
+            const notModified: ApiResponse & RequestTimed = {
+              status: 304,
+              headers: error.headers,
+              body: error.body,
+              url: req.url,
+              fromCache: false,
+              stale: false,
+              requestTime,
+            };
+            return mapCatch(
+              of(notModified),
+              (res) => this.onResponse(res, leg, legStart),
+              (failure: unknown) => this.onFailure(failure, leg),
+            );
+          }
+          // RFC 9111 §3: an error status with explicit freshness is storable too (a 404, a 503 with
+          // max-age). An unstorable server error evicts nothing: the stored response may still
+          // serve stale; an unstorable 4xx is the resource's current state and replaces it.
+          this.store(error, legStart, error.status < 500);
         }
-        // RFC 9111 §3: an error status with explicit freshness is storable too (a 404, a 503 with
-        // max-age). An unstorable server error evicts nothing: the stored response may still
-        // serve stale; an unstorable 4xx is the resource's current state and replaces it.
-        if (error instanceof HttpError) this.store(error, legStart, error.status < 500);
-        return throwError(() => error);
-      }),
-      mergeMap((res) => this.onResponse(res, leg, legStart)),
-      catchError((error: unknown) => this.onFailure(error, leg)),
+        return this.onFailure(error, leg);
+      },
     );
   }
 
-  private onResponse(res: ApiResponse, leg: NetworkLeg, legStart: number): Observable<ApiResponse> {
+  /** The answer to a network response: the response itself in the common case (no inner subscription), else an Observable. */
+  private onResponse(res: ApiResponse, leg: NetworkLeg, legStart: number): ApiResponse | Observable<ApiResponse> {
     const { env } = this.ctx;
     const { method, url } = this.req;
     if (res.status !== 304 || !leg.conditional || !leg.stored) {
@@ -305,7 +316,7 @@ class CacheRead {
       // After a cached value, an unchanged body (a server without validators) is no news: like a 304.
       const unchanged = leg.background !== 'none' && leg.stored !== undefined && sameRepresentation(leg.stored.entry, res);
       if (leg.conditional) env.emit({ type: 'revalidated', method, url, changed: !unchanged });
-      return unchanged ? EMPTY : of(res);
+      return unchanged ? EMPTY : res;
     }
     if (!notModifiedMatches(leg.stored.entry.headers, res.headers)) {
       // §4.3.4: this 304 selects no stored response; ask again without validators.

@@ -1,7 +1,7 @@
-import { defer, filter, Observable, switchMap, take, throwError, timeout } from 'rxjs';
+import { defer, filter, Observable, switchMap, take, throwError, timeout, type Subscriber, type TeardownLogic } from 'rxjs';
 import type { ApiEnv } from '../core/env';
 import { CircuitOpenError, HttpError } from '../core/errors';
-import type { Layer } from '../core/layer';
+import { lazyLayer, type Layer } from '../core/layer';
 import type { ApiRequest } from '../core/request';
 import type { ApiResponse } from '../core/response';
 import { originOf } from '../core/url';
@@ -38,16 +38,21 @@ export function fleetLayer(guard: FleetGuard, env: ApiEnv, retryableStatuses: Re
   const statuses = { retryableStatuses };
   type Next = (req: ApiRequest) => Observable<ApiResponse>;
   /** `deadline`: when a request waiting for a half-open verdict stops waiting (set by its first wait). */
-  const attempt = (req: ApiRequest, origin: string, next: Next, deadline?: number): Observable<ApiResponse> => {
-    const admission = guard.admit(origin);
-    if (admission.verdict === 'reject') {
-      if (admission.state === 'half-open') return awaitVerdict(req, origin, next, deadline ?? env.scheduler.now() + (req.timeoutMs ?? timeoutMs));
-      const { nextProbeAt } = admission;
-      const retryAfterMs = nextProbeAt === undefined ? undefined : Math.max(0, nextProbeAt - env.scheduler.now());
-      return throwError(() => new CircuitOpenError(req, origin, admission.state, nextProbeAt, retryAfterMs));
-    }
-    return send(req, origin, next, admission.verdict === 'probe');
-  };
+  // Admission happens on subscribe (a replay asks the breaker again), inside the one Observable
+  // of the attempt: no `defer` around the stage (see `lazyLayer`).
+  const attempt = (req: ApiRequest, origin: string, next: Next, deadline?: number): Observable<ApiResponse> =>
+    new Observable<ApiResponse>((subscriber) => {
+      if (!guard.ready) return guard.ready$.pipe(switchMap(() => attempt(req, origin, next, deadline))).subscribe(subscriber);
+      const admission = guard.admit(origin);
+      if (admission.verdict === 'reject') {
+        if (admission.state === 'half-open') return awaitVerdict(req, origin, next, deadline ?? env.scheduler.now() + (req.timeoutMs ?? timeoutMs)).subscribe(subscriber);
+        const { nextProbeAt } = admission;
+        const retryAfterMs = nextProbeAt === undefined ? undefined : Math.max(0, nextProbeAt - env.scheduler.now());
+        subscriber.error(new CircuitOpenError(req, origin, admission.state, nextProbeAt, retryAfterMs));
+        return undefined;
+      }
+      return send(subscriber, req, origin, next, admission.verdict === 'probe');
+    });
   // The probe's verdict is any change of the origin that leaves half-open (closed, open again,
   // probe cancelled, reset); then the breaker is asked again, so only one waiter can become a new probe.
   const awaitVerdict = (req: ApiRequest, origin: string, next: Next, deadline: number): Observable<ApiResponse> =>
@@ -63,43 +68,41 @@ export function fleetLayer(guard: FleetGuard, env: ApiEnv, retryableStatuses: Re
         switchMap(() => attempt(req, origin, next, deadline)),
       );
     });
-  const send = (req: ApiRequest, origin: string, next: Next, probe: boolean): Observable<ApiResponse> =>
-    new Observable<ApiResponse>((subscriber) => {
-      let settled = false;
-      const settle = (outcome: 'success' | 'failure' | 'abandoned'): void => {
-        if (settled) return;
-        settled = true;
-        guard.record(origin, outcome, probe);
-      };
-      const subscription = next(req).subscribe({
-        next: (res) => {
-          settle('success');
-          subscriber.next(res);
-        },
-        error: (error: unknown) => {
-          if (error instanceof HttpError && (error.status === 503 || error.status === 429)) {
-            const wait = serverRetryAfter(error, env.scheduler.now());
-            if (wait !== undefined && wait > 0) guard.pushback(origin, wait, error.status);
-          }
-          settle(retryableReason(error, statuses) === undefined ? 'success' : 'failure');
-          subscriber.error(error);
-        },
-        complete: () => {
-          settle('success');
-          subscriber.complete();
-        },
-      });
-      return () => {
-        subscription.unsubscribe();
-        settle('abandoned');
-      };
+  /** Sends one admitted attempt to `subscriber` and records how it ended; returns its teardown. */
+  const send = (subscriber: Subscriber<ApiResponse>, req: ApiRequest, origin: string, next: Next, probe: boolean): TeardownLogic => {
+    let settled = false;
+    const settle = (outcome: 'success' | 'failure' | 'abandoned'): void => {
+      if (settled) return;
+      settled = true;
+      guard.record(origin, outcome, probe);
+    };
+    const subscription = next(req).subscribe({
+      next: (res) => {
+        settle('success');
+        subscriber.next(res);
+      },
+      error: (error: unknown) => {
+        if (error instanceof HttpError && (error.status === 503 || error.status === 429)) {
+          const wait = serverRetryAfter(error, env.scheduler.now());
+          if (wait !== undefined && wait > 0) guard.pushback(origin, wait, error.status);
+        }
+        settle(retryableReason(error, statuses) === undefined ? 'success' : 'failure');
+        subscriber.error(error);
+      },
+      complete: () => {
+        settle('success');
+        subscriber.complete();
+      },
     });
-  return (req, next) => {
-    const origin = fastOrigin(req.url);
-    if (origin === undefined) return next(req);
-    if (guard.ready) return attempt(req, origin, next);
-    return guard.ready$.pipe(switchMap(() => attempt(req, origin, next)));
+    return () => {
+      subscription.unsubscribe();
+      settle('abandoned');
+    };
   };
+  return lazyLayer((req, next) => {
+    const origin = fastOrigin(req.url);
+    return origin === undefined ? next(req) : attempt(req, origin, next);
+  });
 }
 
 /**

@@ -1,0 +1,97 @@
+import { Observable, type Subscription } from 'rxjs';
+
+/**
+ * `source.pipe(mergeMap(project), catchError(recover))` as one Observable, for the layers every
+ * request passes through: one subscriber instead of three (plus `of` per value).
+ *
+ * - `project` answers a value with a value to emit as it is (the common case: no inner
+ *   subscription at all) or with an Observable to merge in, as `mergeMap` would.
+ * - An error of the source, of an inner Observable, or thrown by `project` goes to `recover`
+ *   (told whether the source sent it: `catchError` placed before `mergeMap` sees only those),
+ *   whose Observable then replaces everything (the source and the inners are unsubscribed); a
+ *   throwing `recover` errors the result, as `catchError` would.
+ * - Unsubscribing unsubscribes the source, the inners and the recovery.
+ *
+ * ```
+ * source:  --a--|             --#
+ * project: a → A (a value)
+ * result:  --A--|             --(recover's Observable)
+ * ```
+ */
+export function mapCatch<T, R>(
+  source: Observable<T>,
+  project: (value: T) => R | Observable<R>,
+  recover: (error: unknown, fromSource: boolean) => Observable<R>,
+): Observable<R> {
+  return new Observable<R>((subscriber) => {
+    const inners: Subscription[] = [];
+    let sourceSubscription: Subscription | undefined;
+    let recovered = false;
+    let sourceDone = false;
+    let pending = 0;
+
+    const stop = (): void => {
+      sourceSubscription?.unsubscribe();
+      for (const inner of inners.splice(0)) inner.unsubscribe();
+    };
+    const fail = (error: unknown, fromSource = false): void => {
+      if (recovered) return;
+      recovered = true;
+      stop();
+      let recovery: Observable<R>;
+      try {
+        recovery = recover(error, fromSource);
+      } catch (thrown) {
+        subscriber.error(thrown);
+        return;
+      }
+      // The subscriber itself observes the recovery: its teardown joins the subscriber's.
+      recovery.subscribe(subscriber);
+    };
+    const completeIfDone = (): void => {
+      if (!recovered && sourceDone && pending === 0) subscriber.complete();
+    };
+
+    sourceSubscription = source.subscribe({
+      next: (value) => {
+        if (recovered) return;
+        let out: R | Observable<R>;
+        try {
+          out = project(value);
+        } catch (thrown) {
+          fail(thrown);
+          return;
+        }
+        if (!(out instanceof Observable)) {
+          subscriber.next(out);
+          return;
+        }
+        pending++;
+        // Assigned after subscribe returns: a synchronous completion finds it still undefined.
+        let inner: Subscription | undefined = undefined;
+        inner = out.subscribe({
+          next: (v) => {
+            if (!recovered) subscriber.next(v);
+          },
+          error: fail,
+          complete: () => {
+            pending--;
+            const index = inner === undefined ? -1 : inners.indexOf(inner);
+            if (index >= 0) inners.splice(index, 1);
+            completeIfDone();
+          },
+        });
+        if (recovered || inner.closed) inner.unsubscribe();
+        else inners.push(inner);
+      },
+      error: (error: unknown) => fail(error, true),
+      complete: () => {
+        sourceDone = true;
+        completeIfDone();
+      },
+    });
+    // A source that failed synchronously was not yet assigned when `fail` ran.
+    if (recovered) sourceSubscription.unsubscribe();
+    return stop;
+  });
+}
