@@ -45,7 +45,8 @@ export function fleetLayer(guard: FleetGuard, env: ApiEnv, retryableStatuses: Re
       if (!guard.ready) return guard.ready$.pipe(switchMap(() => attempt(req, origin, next, deadline))).subscribe(subscriber);
       const admission = guard.admit(origin);
       if (admission.verdict === 'reject') {
-        if (admission.state === 'half-open') return awaitVerdict(req, origin, next, deadline ?? env.scheduler.now() + (req.timeoutMs ?? timeoutMs)).subscribe(subscriber);
+        if (admission.state === 'half-open')
+          return awaitVerdict(req, origin, next, deadline ?? env.scheduler.now() + (req.timeoutMs ?? timeoutMs)).subscribe(subscriber);
         const { nextProbeAt } = admission;
         const retryAfterMs = nextProbeAt === undefined ? undefined : Math.max(0, nextProbeAt - env.scheduler.now());
         subscriber.error(new CircuitOpenError(req, origin, admission.state, nextProbeAt, retryAfterMs));

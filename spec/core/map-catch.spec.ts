@@ -55,9 +55,13 @@ describe('mapCatch (mergeMap + catchError in one subscriber)', () => {
       };
       expectObservable(mapCatch(cold('--a|'), boom, () => of('r'))).toBe('--(r|)');
       expectObservable(
-        mapCatch(cold('--#'), (v) => v, (): Observable<string> => {
-          throw new Error('recover');
-        }),
+        mapCatch(
+          cold('--#'),
+          (v) => v,
+          (): Observable<string> => {
+            throw new Error('recover');
+          },
+        ),
       ).toBe('--#', undefined, new Error('recover'));
     });
   });
