@@ -120,7 +120,7 @@ export interface CacheConfig {
   /**
    * How long the persistent store may take to start (read its index and keys, reconcile) before
    * the cache gives up on it for this session and continues memory-only, with a `cache-error`
-   * event (DESIGN §9: every wait is bounded). Reads waiting for the startup go to the network.
+   * event (every wait is bounded; README "Cache"). Reads waiting for the startup go to the network.
    * Default 5 000 ms.
    */
   readonly startupTimeoutMs?: number;

@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 
 /**
- * The storage port of the HTTP cache (DESIGN §4): a small key-value interface returning cold
+ * The storage port of the HTTP cache (README "Cache"): a small key-value interface returning cold
  * Observables. Values are plain serializable objects (structured-clone-able: JSON data,
  * ArrayBuffers, Blobs). Implementations report failures on the error channel; the cache turns
  * every failure into a `cache-error` event and carries on (network or memory tier).

@@ -39,8 +39,11 @@ export { INDEX_KEY } from './persistent-index';
  *   A pending entry answers reads until it is written.
  * - Startup (the queue's first job): load the index, reconcile it with the store's keys (index
  *   records without entry dropped; entries without record, e.g. after a crash between the two
- *   writes, read and adopted or dropped), sweep expired entries, enforce the bounds. A store that
- *   does not finish its startup within `startupTimeoutMs` (DESIGN §9: every wait is bounded)
+ *   writes, read and adopted or dropped), sweep expired entries, enforce the bounds. Reads wait
+ *   only for the index itself: listing the keys walks the whole store (a cursor step per entry in
+ *   IndexedDB), and a first answer must not grow with the cache. A key removed meanwhile is never
+ *   adopted back. A store that
+ *   does not finish its startup within `startupTimeoutMs` (every wait is bounded; README "Cache")
  *   disables the tier like an unavailable driver: memory-only, with a `cache-error` event.
  * - A quota error on write evicts the oldest entries (at least a quarter of the bytes, at least the
  *   new entry's size) and retries once; a second failure disables the tier (memory-only) with a
@@ -51,14 +54,17 @@ export { INDEX_KEY } from './persistent-index';
  * each keep their own index (last writer wins; the next startup reconciles).
  */
 export interface PersistentTier {
-  /** The validated entry, or `undefined`; waits for startup. A corrupt or foreign entry is removed with an event. */
+  /**
+   * The validated entry, or `undefined`; waits for the stored index only, not for the whole startup
+   * (listing the keys, adopting, sweeping). A corrupt or foreign entry is removed with an event.
+   */
   read(key: string): Observable<CacheEntry | undefined>;
   /**
    * True when the tier certainly holds no variant of `urlKey` other than the keys in `known`
    * (started, none indexed, none pending): a miss without I/O.
    */
   knownAbsent(urlKey: string, known?: readonly string[]): boolean;
-  /** The keys of the variants of `urlKey` it holds (indexed or pending), least recently used first; waits for startup. */
+  /** The keys of the variants of `urlKey` it holds (indexed or pending), least recently used first; waits for the stored index. */
   variantKeys(urlKey: string): Observable<string[]>;
   write(key: string, entry: CacheEntry, expiresAt: number): void;
   remove(key: string): void;
@@ -96,7 +102,18 @@ export function createPersistentTier(options: PersistentTierOptions): Persistent
   const pending = new Map<string, Pending>();
   const queuedWrites = new Set<string>();
   const ready = new AsyncSubject<void>();
+  /** Fires once the stored index is loaded (or the startup ended): reads wait for this, not for the whole startup. */
+  const indexed = new AsyncSubject<void>();
   let state: 'starting' | 'ready' | 'disabled' = 'starting';
+  /** Removals asked for while starting: the startup must not index those keys again (see `isRemoved`). */
+  const removedWhileStarting: Array<(key: string) => boolean> = [];
+  let isIndexed = false;
+  const markIndexed = (): void => {
+    if (isIndexed) return;
+    isIndexed = true;
+    indexed.next();
+    indexed.complete();
+  };
   let drainScheduled = false;
 
   const report = (operation: string, detail: string): void => env.emit({ type: 'cache-error', operation, detail });
@@ -205,6 +222,8 @@ export function createPersistentTier(options: PersistentTierOptions): Persistent
       writeIndex,
       describe,
       urlOf,
+      isRemoved: (key) => removedWhileStarting.some((removed) => removed(key)),
+      onIndexed: markIndexed,
     }).pipe(
       timeout({
         first: options.startupTimeoutMs,
@@ -217,6 +236,8 @@ export function createPersistentTier(options: PersistentTierOptions): Persistent
       }),
       finalize(() => {
         if (state === 'starting') state = 'ready';
+        removedWhileStarting.length = 0;
+        markIndexed();
         ready.next();
         ready.complete();
       }),
@@ -226,6 +247,7 @@ export function createPersistentTier(options: PersistentTierOptions): Persistent
   const remove = (key: string): void => {
     pending.delete(key);
     if (state === 'disabled' || (state === 'ready' && !index.has(key))) return;
+    if (state === 'starting') removedWhileStarting.push((other) => other === key);
     dropRecord(key); // at once, so reads and knownAbsent() see it gone
     enqueue(
       defer(() => {
@@ -240,7 +262,7 @@ export function createPersistentTier(options: PersistentTierOptions): Persistent
       if (state === 'disabled') return of(undefined);
       const job = pending.get(key);
       if (job) return of(job.entry);
-      if (state === 'starting') return ready.pipe(mergeMap(() => read(key)));
+      if (state === 'starting' && !isIndexed) return indexed.pipe(mergeMap(() => read(key)));
       const record = index.get(key);
       if (!record) return of(undefined);
       if (record.expiresAt <= env.scheduler.now()) {
@@ -287,6 +309,7 @@ export function createPersistentTier(options: PersistentTierOptions): Persistent
     const victims = [...index.keys()].filter(predicate);
     victims.forEach(dropRecord);
     const starting = state === 'starting';
+    if (starting) removedWhileStarting.push(predicate);
     return enqueue(
       defer(() => {
         // Indexed since by startup: those go too. (Once ready, a record added since is a newer write.)
@@ -310,7 +333,7 @@ export function createPersistentTier(options: PersistentTierOptions): Persistent
     variantKeys: (urlKey) =>
       defer(() => {
         if (state === 'disabled') return of([]);
-        return state === 'starting' ? ready.pipe(map(() => (state === 'disabled' ? [] : variantsNow(urlKey)))) : of(variantsNow(urlKey));
+        return state === 'starting' && !isIndexed ? indexed.pipe(map(() => (state === 'disabled' ? [] : variantsNow(urlKey)))) : of(variantsNow(urlKey));
       }),
     write(key, entry, expiresAt) {
       if (state === 'disabled') return;
@@ -331,6 +354,7 @@ export function createPersistentTier(options: PersistentTierOptions): Persistent
       pending.clear();
       if (state === 'disabled') return of(undefined);
       const dropIndex = (): void => index.clear();
+      if (state === 'starting') removedWhileStarting.push(() => true);
       dropIndex(); // at once, as removeWhere()
       return enqueue(
         defer(() => {

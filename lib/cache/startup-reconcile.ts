@@ -1,7 +1,7 @@
 import { EMPTY, catchError, concat, defaultIfEmpty, defer, mergeMap, type Observable } from 'rxjs';
 import { isInvalid, parseCacheEntry, type CacheEntry } from './cache-entry';
 import type { CacheStore } from './cache-store';
-import { INDEX_KEY, parseStoredIndex, type IndexRecord, type PersistentIndex } from './persistent-index';
+import { INDEX_KEY, parseStoredIndex, type PersistentIndex } from './persistent-index';
 
 /** What the startup reconcile works with: the store, the empty index it fills, and the tier's own helpers. */
 export interface ReconcileDeps {
@@ -19,6 +19,14 @@ export interface ReconcileDeps {
   readonly writeIndex: () => Observable<never>;
   readonly describe: (error: unknown) => string;
   readonly urlOf: (key: string) => string;
+  /** A removal asked for since the tier was created: the startup must not index that key again. */
+  readonly isRemoved?: (key: string) => boolean;
+  /**
+   * Called once the stored index is loaded, before the store's keys are listed: from then on reads
+   * may trust the index (a record whose entry is gone reads as a miss; an entry without a record
+   * is found only once the reconcile adopts it).
+   */
+  readonly onIndexed?: () => void;
 }
 
 /**
@@ -33,28 +41,29 @@ export interface ReconcileDeps {
 export function startupReconcile(deps: ReconcileDeps): Observable<never> {
   return deps.store.get(INDEX_KEY).pipe(
     defaultIfEmpty(undefined),
-    mergeMap((raw) =>
-      deps.store.keys().pipe(
-        mergeMap((keys) => {
-          const records = parseStoredIndex(raw);
-          if (records === undefined) deps.report('index', 'unreadable cache index: rebuilt from the stored entries');
-          return reconcile(deps, records ?? [], keys);
-        }),
-      ),
-    ),
+    mergeMap((raw) => {
+      const records = parseStoredIndex(raw);
+      if (records === undefined) deps.report('index', 'unreadable cache index: rebuilt from the stored entries');
+      // Indexed before the keys are listed (one cursor step per entry in IndexedDB, the slow part
+      // of a large cache): the first read need not wait for it.
+      for (const [key, record] of records ?? []) if (!deps.isRemoved?.(key)) deps.index.set(key, record);
+      deps.index.dirty = false;
+      deps.onIndexed?.();
+      return deps.store.keys().pipe(mergeMap((keys) => reconcile(deps, records?.length ?? 0, keys)));
+    }),
   );
 }
 
-function reconcile(deps: ReconcileDeps, records: Array<[string, IndexRecord]>, keys: string[]): Observable<never> {
+function reconcile(deps: ReconcileDeps, storedRecords: number, keys: string[]): Observable<never> {
   const { index } = deps;
-  const unindexed = new Set(keys.filter((key) => key !== INDEX_KEY));
-  for (const [key, record] of records) {
-    if (unindexed.delete(key)) index.set(key, record);
-  }
-  index.dirty = records.length !== index.size;
+  const present = new Set(keys);
+  // Records without an entry go; entries without a record are adopted (unless removed meanwhile).
+  for (const key of index.keys()) if (!present.has(key)) index.drop(key);
+  const unindexed = keys.filter((key) => key !== INDEX_KEY && !index.has(key) && !deps.isRemoved?.(key));
+  index.dirty = index.dirty || storedRecords !== index.size;
   const now = deps.now();
   return concat(
-    ...[...unindexed].map((key) => adopt(deps, key)),
+    ...unindexed.map((key) => adopt(deps, key)),
     defer(() => {
       const expired = index.expired(now);
       expired.forEach(index.drop);

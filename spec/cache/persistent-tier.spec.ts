@@ -1,4 +1,4 @@
-import { throwError } from 'rxjs';
+import { Subject, mergeMap, take, throwError } from 'rxjs';
 import type { CacheStore } from '../../lib/cache/cache-store';
 import { cacheKey } from '../../lib/cache/cache-key';
 import { INDEX_KEY } from '../../lib/cache/persistent-tier';
@@ -197,5 +197,68 @@ describe('the persistent tier', () => {
     h.cache.clear().subscribe();
     expect(spy.entries.size).toBe(0);
     expectNotCached(h, URL_A);
+  });
+});
+
+describe('the persistent tier while its store lists its keys (cold start)', () => {
+  /** The spy's store, with `keys()` held until `release()`: IndexedDB walks one cursor step per key. */
+  function heldKeys(spy: ReturnType<typeof spyStore>): { store: CacheStore; release: () => void } {
+    const released = new Subject<void>();
+    const store: CacheStore = {
+      ...spy.store,
+      keys: () =>
+        released.pipe(
+          take(1),
+          mergeMap(() => spy.store.keys()),
+        ),
+    };
+    return { store, release: () => released.next() };
+  }
+
+  it('answers from the stored index before the keys are listed', () => {
+    const spy = spyStore();
+    const h = createCacheHarness({ store: spy.store });
+    prime(h, URL_A, fresh);
+    h.advance(0);
+    const held = heldKeys(spy);
+    const again = restart(h, { store: held.store });
+    const hit = expectFullyCached(again, URL_A);
+    expect(hit.body).toBe('A');
+    expect(again.requests).toEqual([]);
+    held.release();
+    h.advance(0);
+    expect(cacheErrors(again)).toEqual([]);
+  });
+
+  it('a response removed meanwhile is neither served nor adopted back when the keys arrive', () => {
+    const spy = spyStore();
+    const h = createCacheHarness({ store: spy.store });
+    prime(h, URL_A, fresh);
+    h.advance(0);
+    const held = heldKeys(spy);
+    const again = restart(h, { store: held.store });
+    void again.cache.invalidate(URL_A).subscribe();
+    spy.delaySets(10, h.rx); // the startup's last step, writing the index, takes a while
+    held.release();
+    h.advance(5);
+    // Listed among the keys, but removed: not adopted, so not served while the startup finishes.
+    expectNotCached(again, URL_A);
+  });
+
+  it('an entry written without its index record is found once the keys are listed', () => {
+    const spy = spyStore();
+    const h = createCacheHarness({ store: spy.store });
+    prime(h, URL_A, fresh);
+    h.advance(0);
+    spy.entries.set(INDEX_KEY, { v: 1, entries: [] }); // a crash between the entry and its record
+    const held = heldKeys(spy);
+    const again = restart(h, { store: held.store });
+    const early = again.read(URL_A);
+    // Not indexed yet: a miss that goes to the network at once instead of waiting for the keys.
+    expect(early.values).toEqual([]);
+    expect(again.requests.map((r) => r.url)).toEqual([URL_A]);
+    held.release();
+    h.advance(0);
+    expectFullyCached(restart(again, { store: spy.store }), URL_A);
   });
 });

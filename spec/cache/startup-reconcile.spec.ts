@@ -65,6 +65,33 @@ describe('the startup reconcile', () => {
     expect(d.reports).toEqual([expect.stringContaining('unknown entry version')]);
   });
 
+  it('fills the index from the stored records before listing the keys, and never re-indexes a removed key', async () => {
+    const store = createMemoryCacheStore();
+    await lastValueFrom(
+      store.set(INDEX_KEY, {
+        v: 1,
+        entries: [
+          [KEY_A, 10, 900],
+          [KEY_B, 10, 900],
+        ],
+      }),
+    );
+    await lastValueFrom(store.set(KEY_A, entry(KEY_A)));
+    await lastValueFrom(store.set(KEY_B, entry(KEY_B)));
+    const listed: string[] = [];
+    const d = deps({ ...store, keys: () => (listed.push('keys'), store.keys()) });
+    let indexedBeforeKeys: string[] | undefined;
+    await lastValueFrom(
+      startupReconcile({
+        ...d,
+        isRemoved: (key) => key === KEY_B,
+        onIndexed: () => (indexedBeforeKeys = listed.length === 0 ? d.index.keys() : undefined),
+      }).pipe(toArray()),
+    );
+    expect(indexedBeforeKeys).toEqual([KEY_A]);
+    expect(d.index.keys()).toEqual([KEY_A]); // KEY_B is in the store but was removed: not adopted
+  });
+
   it('sweeps entries whose time has come', async () => {
     const store = createMemoryCacheStore();
     await lastValueFrom(store.set(INDEX_KEY, { v: 1, entries: [[KEY_A, 10, 100]] }));
