@@ -107,6 +107,7 @@ export function createPersistentTier(options: PersistentTierOptions): Persistent
   let state: 'starting' | 'ready' | 'disabled' = 'starting';
   /** Removals asked for while starting: the startup must not index those keys again (see `isRemoved`). */
   const removedWhileStarting: Array<(key: string) => boolean> = [];
+  const keysRemovedWhileStarting = new Set<string>();
   let isIndexed = false;
   const markIndexed = (): void => {
     if (isIndexed) return;
@@ -222,7 +223,7 @@ export function createPersistentTier(options: PersistentTierOptions): Persistent
       writeIndex,
       describe,
       urlOf,
-      isRemoved: (key) => removedWhileStarting.some((removed) => removed(key)),
+      isRemoved: (key) => keysRemovedWhileStarting.has(key) || removedWhileStarting.some((removed) => removed(key)),
       onIndexed: markIndexed,
     }).pipe(
       timeout({
@@ -237,6 +238,7 @@ export function createPersistentTier(options: PersistentTierOptions): Persistent
       finalize(() => {
         if (state === 'starting') state = 'ready';
         removedWhileStarting.length = 0;
+        keysRemovedWhileStarting.clear();
         markIndexed();
         ready.next();
         ready.complete();
@@ -247,7 +249,7 @@ export function createPersistentTier(options: PersistentTierOptions): Persistent
   const remove = (key: string): void => {
     pending.delete(key);
     if (state === 'disabled' || (state === 'ready' && !index.has(key))) return;
-    if (state === 'starting') removedWhileStarting.push((other) => other === key);
+    if (state === 'starting') keysRemovedWhileStarting.add(key);
     dropRecord(key); // at once, so reads and knownAbsent() see it gone
     enqueue(
       defer(() => {
