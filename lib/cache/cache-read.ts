@@ -296,7 +296,11 @@ class CacheRead {
           // RFC 9111 §3: an error status with explicit freshness is storable too (a 404, a 503 with
           // max-age). An unstorable server error evicts nothing: the stored response may still
           // serve stale; an unstorable 4xx is the resource's current state and replaces it.
-          this.store(error, legStart, error.status < 500);
+          try {
+            this.store(error, legStart, error.status < 500);
+          } catch (thrown) {
+            return this.onFailure(thrown, leg); // as a throwing catchError before onFailure's would
+          }
         }
         return this.onFailure(error, leg);
       },

@@ -59,7 +59,7 @@ function reconcile(deps: ReconcileDeps, storedRecords: number, keys: string[]): 
   const present = new Set(keys);
   // Records without an entry go; entries without a record are adopted (unless removed meanwhile).
   for (const key of index.keys()) if (!present.has(key)) index.drop(key);
-  const unindexed = keys.filter((key) => key !== INDEX_KEY && !index.has(key) && !deps.isRemoved?.(key));
+  const unindexed = keys.filter((key) => key !== INDEX_KEY && !index.has(key));
   index.dirty = index.dirty || storedRecords !== index.size;
   const now = deps.now();
   return concat(
@@ -73,10 +73,17 @@ function reconcile(deps: ReconcileDeps, storedRecords: number, keys: string[]): 
   );
 }
 
+/**
+ * Adopts one entry without a record, unless a removal was asked for meanwhile (before the keys
+ * were listed or while earlier entries were adopted): then it goes, as that removal's job may only
+ * know the keys indexed when it was asked.
+ */
 function adopt(deps: ReconcileDeps, key: string): Observable<never> {
+  if (deps.isRemoved?.(key)) return deps.removeFromStore(key);
   return deps.store.get(key).pipe(
     defaultIfEmpty(undefined),
     mergeMap((raw) => {
+      if (deps.isRemoved?.(key)) return deps.removeFromStore(key);
       const parsed = parseCacheEntry(raw, key);
       if (!isInvalid(parsed)) {
         deps.index.set(key, { size: parsed.size, expiresAt: deps.expiresAtOf(parsed) });

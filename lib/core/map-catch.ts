@@ -29,15 +29,16 @@ export function mapCatch<T, R>(
     let recovered = false;
     let sourceDone = false;
     let pending = 0;
+    // While a subscribe() of ours runs, its Subscription does not exist yet: a failure then waits
+    // for it to return and be torn down before the recovery is subscribed (as `catchError` does).
+    let subscribing = 0;
+    let postponed: { readonly error: unknown; readonly fromSource: boolean } | undefined;
 
     const stop = (): void => {
       sourceSubscription?.unsubscribe();
       for (const inner of inners.splice(0)) inner.unsubscribe();
     };
-    const fail = (error: unknown, fromSource = false): void => {
-      if (recovered) return;
-      recovered = true;
-      stop();
+    const runRecovery = (error: unknown, fromSource: boolean): void => {
       let recovery: Observable<R>;
       try {
         recovery = recover(error, fromSource);
@@ -48,50 +49,79 @@ export function mapCatch<T, R>(
       // The subscriber itself observes the recovery: its teardown joins the subscriber's.
       recovery.subscribe(subscriber);
     };
+    const fail = (error: unknown, fromSource = false): void => {
+      // After an unsubscribe nobody listens: no recovery (in auth, no refresh) for nobody.
+      if (recovered || subscriber.closed) return;
+      recovered = true;
+      stop();
+      if (subscribing > 0) postponed = { error, fromSource };
+      else runRecovery(error, fromSource);
+    };
+    /** Subscribes, then drops the subscription at once if everything ended meanwhile. */
+    const track = (subscribe: () => Subscription): Subscription => {
+      subscribing++;
+      let subscription: Subscription;
+      try {
+        subscription = subscribe();
+      } finally {
+        subscribing--;
+      }
+      if (recovered || subscriber.closed) subscription.unsubscribe();
+      if (postponed !== undefined && subscribing === 0) {
+        const { error, fromSource } = postponed;
+        postponed = undefined;
+        runRecovery(error, fromSource);
+      }
+      return subscription;
+    };
     const completeIfDone = (): void => {
       if (!recovered && sourceDone && pending === 0) subscriber.complete();
     };
 
-    sourceSubscription = source.subscribe({
-      next: (value) => {
-        if (recovered) return;
-        let out: R | Observable<R>;
-        try {
-          out = project(value);
-        } catch (thrown) {
-          fail(thrown);
-          return;
-        }
-        if (!(out instanceof Observable)) {
-          subscriber.next(out);
-          return;
-        }
-        pending++;
-        // Assigned after subscribe returns: a synchronous completion finds it still undefined.
-        let inner: Subscription | undefined = undefined;
-        inner = out.subscribe({
+    const project$ = (value: T): void => {
+      if (recovered || subscriber.closed) return;
+      let out: R | Observable<R>;
+      try {
+        out = project(value);
+      } catch (thrown) {
+        fail(thrown);
+        return;
+      }
+      if (!(out instanceof Observable)) {
+        subscriber.next(out);
+        return;
+      }
+      const inner$ = out;
+      pending++;
+      // Assigned after subscribe returns: a synchronous completion finds it still undefined.
+      let inner: Subscription | undefined = undefined;
+      inner = track(() =>
+        inner$.subscribe({
           next: (v) => {
-            if (!recovered) subscriber.next(v);
+            if (!recovered && !subscriber.closed) subscriber.next(v);
           },
-          error: fail,
+          error: (error: unknown) => fail(error),
           complete: () => {
             pending--;
             const index = inner === undefined ? -1 : inners.indexOf(inner);
             if (index >= 0) inners.splice(index, 1);
             completeIfDone();
           },
-        });
-        if (recovered || inner.closed) inner.unsubscribe();
-        else inners.push(inner);
-      },
-      error: (error: unknown) => fail(error, true),
-      complete: () => {
-        sourceDone = true;
-        completeIfDone();
-      },
-    });
-    // A source that failed synchronously was not yet assigned when `fail` ran.
-    if (recovered) sourceSubscription.unsubscribe();
+        }),
+      );
+      if (!inner.closed) inners.push(inner);
+    };
+
+    sourceSubscription = track(() =>
+      source.subscribe({
+        next: project$,
+        error: (error: unknown) => fail(error, true),
+        complete: () => {
+          sourceDone = true;
+          completeIfDone();
+        },
+      }),
+    );
     return stop;
   });
 }

@@ -261,4 +261,41 @@ describe('the persistent tier while its store lists its keys (cold start)', () =
     h.advance(0);
     expectFullyCached(restart(again, { store: spy.store }), URL_A);
   });
+
+  it('an entry without a record, removed while earlier ones are adopted, is not adopted (nor served)', () => {
+    const spy = spyStore();
+    const h = createCacheHarness({ store: spy.store });
+    const urlB = `${URL_A}/b`;
+    prime(h, urlB, fresh); // listed, and so adopted, first
+    prime(h, URL_A, fresh);
+    h.advance(0);
+    spy.entries.set(INDEX_KEY, { v: 1, entries: [] }); // both written without their records
+    const keys = new Subject<void>();
+    const getB = new Subject<void>();
+    const keyB = cacheKey('user-a', 'GET', urlB);
+    let holdB = true;
+    const store: CacheStore = {
+      ...spy.store,
+      keys: () =>
+        keys.pipe(
+          take(1),
+          mergeMap(() => spy.store.keys()),
+        ),
+      get: (key) =>
+        key === keyB && holdB
+          ? getB.pipe(
+              take(1),
+              mergeMap(() => ((holdB = false), spy.store.get(key))),
+            )
+          : spy.store.get(key),
+    };
+    const again = restart(h, { store });
+    keys.next(); // the reconcile adopts B, whose read waits
+    void again.cache.invalidate(URL_A).subscribe();
+    spy.delaySets(10, h.rx); // the startup's last step, writing the index, takes a while
+    getB.next(); // B adopted; A comes next, removed meanwhile
+    h.advance(1);
+    expectNotCached(again, URL_A);
+    expect(again.events.filter((e) => e.type === 'cache-hit')).toEqual([]);
+  });
 });

@@ -1,4 +1,4 @@
-import { catchError, isObservable, mergeMap, of, throwError, type Observable } from 'rxjs';
+import { NEVER, Observable, Subject, catchError, concat, isObservable, mergeMap, of, take, throwError } from 'rxjs';
 import { mapCatch } from '../../lib/core/map-catch';
 import { createTestScheduler } from '../helpers/marbles';
 
@@ -79,5 +79,67 @@ describe('mapCatch (mergeMap + catchError in one subscriber)', () => {
     ).subscribe((v) => values.push(v));
     expect(recovered).toEqual(['sync']);
     expect(values).toEqual(['r']);
+  });
+
+  describe('an unsubscribe during a synchronous emission (take(1)), as the operator chain', () => {
+    for (const [name, impl] of [
+      ['mergeMap + catchError', reference],
+      ['mapCatch', mapCatch],
+    ] as const) {
+      it(`${name}: releases an inner still open, projects and recovers nothing more`, () => {
+        let live = 0;
+        const open = new Observable<string>((s) => {
+          live++;
+          const sub = concat(of('x'), NEVER).subscribe(s);
+          return () => {
+            live--;
+            sub.unsubscribe();
+          };
+        });
+        const source = new Subject<number>();
+        const got: string[] = [];
+        impl(
+          source,
+          () => open,
+          () => of('r'),
+        )
+          .pipe(take(1))
+          .subscribe((v) => got.push(v));
+        source.next(1);
+        expect([got, live]).toEqual([['x'], 0]);
+
+        const projected: number[] = [];
+        let recovered = 0;
+        const recover = (): Observable<number> => (recovered++, of(0));
+        impl(of(1, 2, 3), (v: number) => (projected.push(v), v), recover)
+          .pipe(take(1))
+          .subscribe();
+        impl(
+          concat(
+            of(1),
+            throwError(() => 'late'),
+          ),
+          (v: number) => v,
+          recover,
+        )
+          .pipe(take(1))
+          .subscribe();
+        expect([projected, recovered]).toEqual([[1], 0]);
+      });
+
+      it(`${name}: a synchronous failure is torn down before the recovery is subscribed`, () => {
+        const log: string[] = [];
+        const failing = new Observable<number>((s) => {
+          s.error('boom');
+          return () => log.push('source torn down');
+        });
+        impl(
+          failing,
+          (v: number) => v,
+          () => new Observable<number>(() => void log.push('recovery subscribed')),
+        ).subscribe();
+        expect(log).toEqual(['source torn down', 'recovery subscribed']);
+      });
+    }
   });
 });
