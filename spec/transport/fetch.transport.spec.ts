@@ -265,3 +265,33 @@ describe('isJsonContentType', () => {
     expect(isJsonContentType(contentType)).toBe(expected);
   });
 });
+
+describe('the method in the fetch init', () => {
+  const okFetch =
+    (inits: FetchInit[]): FetchLike =>
+    async (_url, init) => {
+      inits.push(init);
+      return { status: 200, url: 'https://api.example.com/a', headers: new Headers(), text: async () => '', arrayBuffer: async () => new ArrayBuffer(0) };
+    };
+
+  it("is left out of a GET to the platform's fetch (its default), kept for every other method", async () => {
+    const inits: FetchInit[] = [];
+    const original = globalThis.fetch;
+    globalThis.fetch = okFetch(inits) as unknown as typeof fetch;
+    try {
+      const send = fetchTransport(createEnv().env);
+      await firstValueFrom(send(createRequest({ method: 'GET', url: 'https://api.example.com/a' })));
+      await firstValueFrom(send(createRequest({ method: 'DELETE', url: 'https://api.example.com/a' })));
+    } finally {
+      globalThis.fetch = original;
+    }
+    expect(inits.map((init) => init.method)).toEqual([undefined, 'DELETE']);
+  });
+
+  it('is always given to a fetch passed in config, as FetchInit promises', async () => {
+    const inits: FetchInit[] = [];
+    const send = fetchTransport(createEnv().env, { fetch: okFetch(inits) });
+    await firstValueFrom(send(createRequest({ method: 'GET', url: 'https://api.example.com/a' })));
+    expect(inits.map((init) => init.method)).toEqual(['GET']);
+  });
+});
