@@ -365,7 +365,12 @@ class CacheRead {
       : analyzeResponse({ method: req.method, status: res.status, requestHeaders: req.headers, responseHeaders: res.headers, responseTime });
     if (!facts?.storable) {
       // A request's own no-store (§5.2.1.5) leaves the stored response alone.
-      if (evictIfUnstorable && !parseCacheControl(req.headers['cache-control']).has('no-store')) {
+      // Nothing stored for the URL (the common case of an uncacheable API): nothing to evict.
+      if (
+        evictIfUnstorable &&
+        (this.selected !== undefined || ctx.tiers.holdsAny(this.key)) &&
+        !parseCacheControl(req.headers['cache-control']).has('no-store')
+      ) {
         const vary = parseVary(responseHeader(res, 'vary'));
         this.discard(variantKey(this.key, vary, selectVaryHeaders(vary, req.headers)));
       }

@@ -37,6 +37,8 @@ export interface TwoTierCache {
   peek(urlKey: string, headers: HeaderMap, now: number): StoredResponse | undefined | typeof CONSULT_PERSISTENT;
   /** Reads the variants of `urlKey` through the persistent tier and selects one for `headers`. */
   load(urlKey: string, headers: HeaderMap): Observable<StoredResponse | undefined>;
+  /** False when neither tier can hold any variant of `urlKey` (no I/O): nothing to evict. */
+  holdsAny(urlKey: string): boolean;
   /** Stores `stored` under `key` (its `entry.key`, a variant key). */
   set(key: string, stored: StoredResponse): void;
   /** Removes one stored response (one variant). */
@@ -171,6 +173,10 @@ export function createTwoTierCache(options: TwoTierOptions): TwoTierCache {
         }
       }
       return persistent === undefined || persistent.knownAbsent(urlKey, groups.of(urlKey)) ? undefined : CONSULT_PERSISTENT;
+    },
+    holdsAny(urlKey) {
+      if ((groups.of(urlKey)?.length ?? 0) > 0) return true;
+      return persistent !== undefined && !persistent.knownAbsent(urlKey, []);
     },
     load(urlKey, headers) {
       if (!persistent) return of(undefined);

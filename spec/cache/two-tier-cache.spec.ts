@@ -82,3 +82,26 @@ describe('the two tiers', () => {
     expect(cache.peek(KEY, {}, T0)).toMatchObject({ entry: { body: 'B' } });
   });
 });
+
+describe('holdsAny: whether an unstorable answer has anything to evict', () => {
+  const memoryOnly = (): TwoTierCache =>
+    createTwoTierCache({
+      memory: { maxEntries: 10, maxBytes: 1e6 },
+      persistent: undefined,
+      env: createEnv().env,
+      hydrate: (e) => hydrate(e, { ttlMode: 'fallback', maxStaleMs: 0 }),
+    });
+
+  it('is false for a URL neither tier holds, true once memory holds a variant, false again after its removal', () => {
+    const cache = memoryOnly();
+    expect(cache.holdsAny(KEY)).toBe(false);
+    cache.set(KEY, stored('A'));
+    expect(cache.holdsAny(KEY)).toBe(true);
+    cache.remove(KEY);
+    expect(cache.holdsAny(KEY)).toBe(false);
+  });
+
+  it('is true while the persistent tier cannot say it holds none (starting, or indexed variants)', () => {
+    expect(tiers().cache.holdsAny(KEY)).toBe(true); // its knownAbsent() answers false
+  });
+});
