@@ -170,7 +170,12 @@ async function readResponse(req: ApiRequest, res: FetchResponseLike, requestTime
     const text = await res.text().catch(() => '');
     return new HttpError(req, res.status, headers, decodeErrorBody(text, contentType), res.url);
   }
-  const contentType = res.headers.get('content-type') ?? undefined;
+  // Only fetch's own `Headers` answers `get()` as the map would (any case, repeated fields joined);
+  // a native bridge's or a test double's headers are read into the map at once, as they always were.
+  const fetched = res.headers;
+  const native = typeof Headers === 'function' && fetched instanceof Headers;
+  const eager = native ? undefined : headerMapFromFetch(fetched);
+  const contentType = eager === undefined ? (fetched.get('content-type') ?? undefined) : eager['content-type'];
   let body: unknown = null;
   if (!hasNoBody(req, res.status)) {
     const reader = bodyReader(req.responseType, contentType);
@@ -183,9 +188,9 @@ async function readResponse(req: ApiRequest, res: FetchResponseLike, requestTime
     }
     body = typeof raw === 'string' ? decodeTextBody(req, raw, contentType) : raw;
   }
+  const url = res.url || req.url;
+  if (eager !== undefined) return { status: res.status, headers: eager, body, url, fromCache: false, stale: false, requestTime };
+  const fields = { status: res.status, body, url, fromCache: false, stale: false, requestTime };
   // The header map is built only if someone reads it (see lazyHeadersResponse).
-  const fetched = res.headers;
-  return lazyHeadersResponse({ status: res.status, body, url: res.url || req.url, fromCache: false, stale: false, requestTime }, fetched, () =>
-    headerMapFromFetch(fetched),
-  );
+  return lazyHeadersResponse(fields, fetched, () => headerMapFromFetch(fetched));
 }

@@ -2,7 +2,7 @@ import { firstValueFrom } from 'rxjs';
 import { createApiClient } from '../../lib/client';
 import { lazyHeadersResponse, responseHeader } from '../../lib/core/response';
 import { headerMapFromFetch } from '../../lib/core/headers';
-import type { FetchLike } from '../../lib/transport/fetch-like';
+import type { FetchLike, FetchResponseLike } from '../../lib/transport/fetch-like';
 
 /** Real fetch Headers whose iteration is counted: iterating is what the lazy map saves. */
 function countedHeaders(init: Array<[string, string]>): { headers: Headers; iterations: () => number } {
@@ -65,5 +65,47 @@ describe('a response header map built on first read', () => {
     const res = await firstValueFrom(client.request({ url: '/a' }));
     expect(res.headers).toMatchObject({ 'content-type': 'application/json', 'cache-control': 'no-store', 'x-trace': 'a, b' });
     expect(last?.iterations()).toBe(1);
+  });
+});
+
+describe('headers that are not fetch Headers (a native bridge, a test double): read at once, as before', () => {
+  /** Names as sent; forEach yields them, get() is case-sensitive. */
+  const nativeHeaders = (raw: Record<string, string>): FetchResponseLike['headers'] => ({
+    get: (name) => raw[name] ?? null,
+    forEach: (cb) => Object.entries(raw).forEach(([k, v]) => cb(v, k)),
+  });
+  const answer = (headers: FetchResponseLike['headers'], body: string): FetchResponseLike => ({
+    status: 200,
+    url: 'https://api.example.com/a',
+    headers,
+    text: async () => body,
+    arrayBuffer: async () => new ArrayBuffer(0),
+  });
+
+  it('a Content-Type in its original case still selects JSON', async () => {
+    const fetch: FetchLike = async () => answer(nativeHeaders({ 'Content-Type': 'application/json' }), '{"a":1}');
+    const client = createApiClient({ baseUrl: 'https://api.example.com', fetch, cache: false });
+    await expect(firstValueFrom(client.get('/a'))).resolves.toEqual({ a: 1 });
+  });
+
+  it('a network-only no-store answer still evicts the stored Vary variant', async () => {
+    let n = 0;
+    const fetch: FetchLike = async () => {
+      n++;
+      const headers = nativeHeaders({ 'Content-Type': 'application/json', 'Cache-Control': n === 1 ? 'max-age=600' : 'no-store', Vary: 'Accept' });
+      return answer(headers, JSON.stringify({ v: n }));
+    };
+    const client = createApiClient({ baseUrl: 'https://api.example.com', fetch });
+    const h = { headers: { accept: 'application/json' } };
+    await expect(firstValueFrom(client.get('/a', h))).resolves.toEqual({ v: 1 });
+    await expect(firstValueFrom(client.get('/a', { ...h, fetchPolicy: 'network-only' }))).resolves.toEqual({ v: 2 });
+    await expect(firstValueFrom(client.get('/a', h))).resolves.toEqual({ v: 3 });
+  });
+
+  it('headers with forEach only, all the transport needed before, still work', async () => {
+    const headers = { forEach: (cb: (v: string, n: string) => void) => cb('application/json', 'content-type') };
+    const fetch = (async () => answer(headers as unknown as FetchResponseLike['headers'], '{"a":1}')) as FetchLike;
+    const client = createApiClient({ baseUrl: 'https://api.example.com', fetch, cache: false });
+    await expect(firstValueFrom(client.get('/a'))).resolves.toEqual({ a: 1 });
   });
 });
