@@ -215,13 +215,18 @@ describe('the persistent tier while its store lists its keys (cold start)', () =
     return { store, release: () => released.next() };
   }
 
-  it('answers from the stored index before the keys are listed', () => {
+  /** URL_A persisted by one client, then a restart on the same store whose keys() is held. */
+  function restartedWithHeldKeys() {
     const spy = spyStore();
     const h = createCacheHarness({ store: spy.store });
     prime(h, URL_A, fresh);
     h.advance(0);
     const held = heldKeys(spy);
-    const again = restart(h, { store: held.store });
+    return { spy, h, held, again: restart(h, { store: held.store }) };
+  }
+
+  it('answers from the stored index before the keys are listed', () => {
+    const { h, held, again } = restartedWithHeldKeys();
     const hit = expectFullyCached(again, URL_A);
     expect(hit.body).toBe('A');
     expect(again.requests).toEqual([]);
@@ -231,12 +236,7 @@ describe('the persistent tier while its store lists its keys (cold start)', () =
   });
 
   it('a response removed meanwhile is neither served nor adopted back when the keys arrive', () => {
-    const spy = spyStore();
-    const h = createCacheHarness({ store: spy.store });
-    prime(h, URL_A, fresh);
-    h.advance(0);
-    const held = heldKeys(spy);
-    const again = restart(h, { store: held.store });
+    const { spy, h, held, again } = restartedWithHeldKeys();
     void again.cache.invalidate(URL_A).subscribe();
     spy.delaySets(10, h.rx); // the startup's last step, writing the index, takes a while
     held.release();
