@@ -56,9 +56,10 @@ function detectPlatformHttpCache(): boolean {
 export function fetchTransport(env: ApiEnv, config: FetchTransportConfig = {}): Handler {
   const defaultTimeoutMs = config.timeoutMs ?? 10_000;
   const platformHttpCache = config.platformHttpCache ?? detectPlatformHttpCache();
+  const controllers = spareControllers();
   return (req) =>
     new Observable<ApiResponse>((subscriber) => {
-      const controller = new AbortController();
+      const { controller, signal } = controllers.take();
       const timeoutMs = req.timeoutMs ?? defaultTimeoutMs;
       // Beyond 2³¹−1 ms a timer fires at once: "very long" must not become "1 ms".
       const timerMs = timerDelay(timeoutMs);
@@ -85,18 +86,10 @@ export function fetchTransport(env: ApiEnv, config: FetchTransportConfig = {}): 
       }
       let init: FetchInit;
       try {
-        init = fetchInit(req, controller.signal, platformHttpCache, config.fetch === undefined);
+        init = fetchInit(req, signal, platformHttpCache, config.fetch === undefined);
       } catch (cause) {
         subscriber.error(new RequestError(req, 'the body cannot be serialized', { cause }));
         return;
-      }
-
-      if (timerMs !== undefined) {
-        cancelTimer = scheduleOnce(env.scheduler, timerMs, () => {
-          if (!settle()) return;
-          controller.abort();
-          subscriber.error(surfaceUnknownOutcome(req, new TimeoutError(req, timeoutMs)));
-        });
       }
 
       env.emit({ type: 'request-start', method: req.method, url: req.url });
@@ -108,6 +101,20 @@ export function fetchTransport(env: ApiEnv, config: FetchTransportConfig = {}): 
         fail(new RequestError(req, cause instanceof Error ? cause.message : String(cause), { cause }));
         return;
       }
+
+      // From here on the request is on its way (fetch writes it before it returns), and until the
+      // answer comes the client has nothing else to do: work placed here costs no latency, while
+      // the same work before the call delays the request by its full length. So the timer is
+      // armed here (it cannot fire before the fetch settles: both wait for the event loop), and
+      // the next request's controller is made here.
+      if (timerMs !== undefined && !settled) {
+        cancelTimer = scheduleOnce(env.scheduler, timerMs, () => {
+          if (!settle()) return;
+          controller.abort();
+          subscriber.error(surfaceUnknownOutcome(req, new TimeoutError(req, timeoutMs)));
+        });
+      }
+      controllers.prepare();
 
       pending
         .then(
@@ -134,6 +141,35 @@ export function fetchTransport(env: ApiEnv, config: FetchTransportConfig = {}): 
         if (settle()) controller.abort();
       };
     });
+}
+
+/**
+ * AbortControllers made ahead of need. On Node 20 a controller makes its signal on first read,
+ * and that costs about 6 µs (measured inside a loopback request): made while the previous request
+ * waits for its answer, it costs no latency. Each controller serves one request and is never
+ * aborted before it is taken, so a spare is as good as a new one.
+ */
+function spareControllers(): { take(): Cancellation; prepare(): void } {
+  let spare: Cancellation | undefined;
+  const make = (): Cancellation => {
+    const controller = new AbortController();
+    return { controller, signal: controller.signal };
+  };
+  return {
+    take() {
+      const taken = spare ?? make();
+      spare = undefined;
+      return taken;
+    },
+    prepare() {
+      spare ??= make();
+    },
+  };
+}
+
+interface Cancellation {
+  readonly controller: AbortController;
+  readonly signal: AbortSignal;
 }
 
 /**

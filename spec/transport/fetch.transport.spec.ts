@@ -168,6 +168,34 @@ describe('fetchTransport with a fake fetch and virtual time', () => {
     expect(calls[0].init.signal.aborted).toBe(true);
   });
 
+  it('gives every request a signal of its own: aborting one (the made-ahead controllers) touches no other', () => {
+    const { fetch, calls } = fakeFetch();
+    const send = fetchTransport(createEnv().env, { fetch });
+    const first = send(createRequest({ url: 'https://a.test/1' })).subscribe();
+    const second = send(createRequest({ url: 'https://a.test/2' })).subscribe();
+    first.unsubscribe();
+    const third = send(createRequest({ url: 'https://a.test/3' })).subscribe();
+    const signals = calls.map((call) => call.init.signal);
+    expect(new Set(signals).size).toBe(3);
+    expect(signals.map((signal) => signal.aborted)).toEqual([true, false, false]);
+    second.unsubscribe();
+    third.unsubscribe();
+    expect(signals.every((signal) => signal.aborted)).toBe(true);
+  });
+
+  it('arms the timeout only once fetch took the request: a fetch that throws leaves no timer behind', () => {
+    const scheduler = new TestScheduler(() => undefined);
+    const throwing: FetchLike = () => {
+      throw new TypeError('refused');
+    };
+    const errors: unknown[] = [];
+    fetchTransport(createEnv({ scheduler }).env, { fetch: throwing, timeoutMs: 100 })(createRequest({ url: 'https://a.test/x' })).subscribe({
+      error: (e) => errors.push(e),
+    });
+    expect(errors[0]).toBeInstanceOf(RequestError);
+    expect(scheduler.actions).toHaveLength(0);
+  });
+
   it('does not abort a fetch that already completed', async () => {
     const { fetch, calls } = fakeFetch();
     const subscription = fetchTransport(createEnv().env, { fetch })(createRequest({ url: 'https://a.test/x' })).subscribe();
