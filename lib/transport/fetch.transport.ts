@@ -57,6 +57,7 @@ export function fetchTransport(env: ApiEnv, config: FetchTransportConfig = {}): 
   const defaultTimeoutMs = config.timeoutMs ?? 10_000;
   const platformHttpCache = config.platformHttpCache ?? detectPlatformHttpCache();
   const controllers = spareControllers();
+  const platformFetch = config.fetch === undefined;
   return (req) =>
     new Observable<ApiResponse>((subscriber) => {
       const { controller, signal } = controllers.take();
@@ -78,15 +79,19 @@ export function fetchTransport(env: ApiEnv, config: FetchTransportConfig = {}): 
       };
 
       // What fetch would refuse fails here, once, as the request's fault: never retried, never
-      // "outcome unknown" for a POST that never left.
-      const refused = invalidHeader(req.headers) ?? invalidRequestLine(req.method, req.url, req.body !== undefined && req.body !== null);
+      // "outcome unknown" for a POST that never left. The platform's fetch checks header names and
+      // values itself before it sends anything (Fetch §5.4, 'new Headers'), so its refusal is
+      // recognised when it comes (see rejectedFetchError) and the check costs a valid request nothing;
+      // a fetch passed in config (a native bridge, a test double) may not check, so it is checked here.
+      const refused =
+        (platformFetch ? undefined : invalidHeader(req.headers)) ?? invalidRequestLine(req.method, req.url, req.body !== undefined && req.body !== null);
       if (refused !== undefined) {
         subscriber.error(new RequestError(req, refused));
         return;
       }
       let init: FetchInit;
       try {
-        init = fetchInit(req, signal, platformHttpCache, config.fetch === undefined);
+        init = fetchInit(req, signal, platformHttpCache, platformFetch);
       } catch (cause) {
         subscriber.error(new RequestError(req, 'the body cannot be serialized', { cause }));
         return;
@@ -119,7 +124,7 @@ export function fetchTransport(env: ApiEnv, config: FetchTransportConfig = {}): 
       pending
         .then(
           (res) =>
-            readResponse(req, res, startedAt).then((response) => {
+            readResponse(req, res, startedAt, (response) => {
               if (!settle()) return;
               env.emit({ type: 'response', method: req.method, url: req.url, status: response.status, durationMs: env.scheduler.now() - startedAt });
               if (response instanceof HttpError) {
@@ -186,13 +191,23 @@ function fetchInit(req: ApiRequest, signal: AbortSignal, platformHttpCache: bool
   return init;
 }
 
-/** A fetch that rejects before a response is a network failure (invalid headers were caught before sending). */
+/**
+ * A fetch that rejects before a response: its own refusal of an invalid header (the platform's
+ * fetch checks them, see the transport), which sent nothing and is the request's fault, or else a
+ * network failure.
+ */
 function rejectedFetchError(req: ApiRequest, cause: unknown): unknown {
+  const refused = invalidHeader(req.headers);
+  if (refused !== undefined) return new RequestError(req, refused, { cause });
   return surfaceUnknownOutcome(req, networkFailure(req, cause));
 }
 
-/** Reads status, headers and body. Resolves with the response, or with an HttpError for non-2xx; rejects with typed errors. */
-async function readResponse(req: ApiRequest, res: FetchResponseLike, requestTime: number): Promise<ApiResponse | HttpError> {
+/**
+ * Reads status, headers and body, and hands `deliver` the response, or an HttpError for non-2xx;
+ * rejects with typed errors. `deliver` is called from here rather than on the returned promise:
+ * that spares every response a promise hop before it reaches the subscriber.
+ */
+async function readResponse(req: ApiRequest, res: FetchResponseLike, requestTime: number, deliver: (response: ApiResponse | HttpError) => void): Promise<void> {
   const ok = (res.status >= 200 && res.status < 300) || res.status === 304;
   if (!ok) {
     const headers = headerMapFromFetch(res.headers);
@@ -201,10 +216,12 @@ async function readResponse(req: ApiRequest, res: FetchResponseLike, requestTime
     // replace what is not valid UTF-8 and lose it for good.
     if (bodyReader('auto', contentType) === 'arraybuffer') {
       const bytes = await res.arrayBuffer().catch(() => null);
-      return new HttpError(req, res.status, headers, bytes === null || bytes.byteLength === 0 ? null : bytes, res.url);
+      deliver(new HttpError(req, res.status, headers, bytes === null || bytes.byteLength === 0 ? null : bytes, res.url));
+      return;
     }
     const text = await res.text().catch(() => '');
-    return new HttpError(req, res.status, headers, decodeErrorBody(text, contentType), res.url);
+    deliver(new HttpError(req, res.status, headers, decodeErrorBody(text, contentType), res.url));
+    return;
   }
   // Only fetch's own `Headers` answers `get()` as the map would (any case, repeated fields joined);
   // a native bridge's or a test double's headers are read into the map at once, as they always were.
@@ -225,8 +242,11 @@ async function readResponse(req: ApiRequest, res: FetchResponseLike, requestTime
     body = typeof raw === 'string' ? decodeTextBody(req, raw, contentType) : raw;
   }
   const url = res.url || req.url;
-  if (eager !== undefined) return { status: res.status, headers: eager, body, url, fromCache: false, stale: false, requestTime };
+  if (eager !== undefined) {
+    deliver({ status: res.status, headers: eager, body, url, fromCache: false, stale: false, requestTime });
+    return;
+  }
   const fields = { status: res.status, body, url, fromCache: false, stale: false, requestTime };
   // The header map is built only if someone reads it (see lazyHeadersResponse).
-  return lazyHeadersResponse(fields, fetched, () => headerMapFromFetch(fetched));
+  deliver(lazyHeadersResponse(fields, fetched, () => headerMapFromFetch(fetched)));
 }
