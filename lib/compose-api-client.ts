@@ -24,6 +24,7 @@ import { disabledOutbox } from './offline/disabled-outbox';
 import { resolveRetryConfig, RETRY } from './retry/retry-config';
 import { retryLayer } from './retry/retry.layer';
 import { fetchTransport } from './transport/fetch.transport';
+import { Relay } from './core/relay';
 
 /**
  * A client with only the parts you pass: the same pipeline, config and `ApiClient` as
@@ -156,14 +157,16 @@ export function composeApiClient(config: ApiClientConfig, ...features: ClientFea
         subscriber.complete();
         return undefined;
       }
-      return handler(req).subscribe({
-        next: (res) => subscriber.next(project(res)),
-        error: (error: unknown) => {
-          reportFailure(req, error);
-          subscriber.error(error);
-        },
-        complete: () => subscriber.complete(),
-      });
+      return handler(req).subscribe(
+        new Relay({
+          next: (res) => subscriber.next(project(res)),
+          error: (error: unknown) => {
+            reportFailure(req, error);
+            subscriber.error(error);
+          },
+          complete: () => subscriber.complete(),
+        }),
+      );
     });
 
   // A mutation with an offline mode goes through the outbox (queued, or queued on failure).

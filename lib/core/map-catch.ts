@@ -1,4 +1,5 @@
 import { Observable, type Subscription } from 'rxjs';
+import { Relay } from './relay';
 
 /**
  * `source.pipe(mergeMap(project), catchError(recover))` as one Observable, for the layers every
@@ -96,31 +97,35 @@ export function mapCatch<T, R>(
       // Assigned after subscribe returns: a synchronous completion finds it still undefined.
       let inner: Subscription | undefined = undefined;
       inner = track(() =>
-        inner$.subscribe({
-          next: (v) => {
-            if (!recovered && !subscriber.closed) subscriber.next(v);
-          },
-          error: (error: unknown) => fail(error),
-          complete: () => {
-            pending--;
-            const index = inner === undefined ? -1 : inners.indexOf(inner);
-            if (index >= 0) inners.splice(index, 1);
-            completeIfDone();
-          },
-        }),
+        inner$.subscribe(
+          new Relay({
+            next: (v) => {
+              if (!recovered && !subscriber.closed) subscriber.next(v);
+            },
+            error: (error: unknown) => fail(error),
+            complete: () => {
+              pending--;
+              const index = inner === undefined ? -1 : inners.indexOf(inner);
+              if (index >= 0) inners.splice(index, 1);
+              completeIfDone();
+            },
+          }),
+        ),
       );
       if (!inner.closed) inners.push(inner);
     };
 
     sourceSubscription = track(() =>
-      source.subscribe({
-        next: project$,
-        error: (error: unknown) => fail(error, true),
-        complete: () => {
-          sourceDone = true;
-          completeIfDone();
-        },
-      }),
+      source.subscribe(
+        new Relay({
+          next: project$,
+          error: (error: unknown) => fail(error, true),
+          complete: () => {
+            sourceDone = true;
+            completeIfDone();
+          },
+        }),
+      ),
     );
     return stop;
   });

@@ -1,4 +1,5 @@
 import type { Observable, Subscriber, Subscription, TeardownLogic } from 'rxjs';
+import { Relay } from '../core/relay';
 
 /** An execution other subscribers can join while it runs. */
 export interface SharedExecution<T> {
@@ -50,22 +51,24 @@ export function startSharedExecution<T>(
     },
   };
 
-  sourceSubscription = source.subscribe({
-    next(value) {
-      emitted.push(value);
-      // A subscriber may leave while values go out: iterate over a copy when there are several.
-      if (subscribers.length === 1) subscribers[0].next(value);
-      else for (const subscriber of subscribers.slice()) subscriber.next(value);
-    },
-    error(error: unknown) {
-      finish();
-      for (const subscriber of subscribers.splice(0)) subscriber.error(error);
-    },
-    complete() {
-      finish();
-      for (const subscriber of subscribers.splice(0)) subscriber.complete();
-    },
-  });
+  sourceSubscription = source.subscribe(
+    new Relay({
+      next(value) {
+        emitted.push(value);
+        // A subscriber may leave while values go out: iterate over a copy when there are several.
+        if (subscribers.length === 1) subscribers[0].next(value);
+        else for (const subscriber of subscribers.slice()) subscriber.next(value);
+      },
+      error(error: unknown) {
+        finish();
+        for (const subscriber of subscribers.splice(0)) subscriber.error(error);
+      },
+      complete() {
+        finish();
+        for (const subscriber of subscribers.splice(0)) subscriber.complete();
+      },
+    }),
+  );
   if (!finished && subscribers.length > 0) {
     registered = true;
     register(execution);

@@ -10,6 +10,7 @@ import { retryableReason, serverRetryAfter } from '../retry/retry-policy';
 import type { RetryGate } from '../retry/retry.layer';
 import type { FleetGuard } from './fleet-guard';
 import { limitRetry } from './fleet-retry';
+import { Relay } from '../core/relay';
 
 /**
  * The fleet stage, one per attempt, right below retry: asks the origin's breaker whether the
@@ -77,24 +78,26 @@ export function fleetLayer(guard: FleetGuard, env: ApiEnv, retryableStatuses: Re
       settled = true;
       guard.record(origin, outcome, probe);
     };
-    const subscription = next(req).subscribe({
-      next: (res) => {
-        settle('success');
-        subscriber.next(res);
-      },
-      error: (error: unknown) => {
-        if (error instanceof HttpError && (error.status === 503 || error.status === 429)) {
-          const wait = serverRetryAfter(error, env.scheduler.now());
-          if (wait !== undefined && wait > 0) guard.pushback(origin, wait, error.status);
-        }
-        settle(retryableReason(error, statuses) === undefined ? 'success' : 'failure');
-        subscriber.error(error);
-      },
-      complete: () => {
-        settle('success');
-        subscriber.complete();
-      },
-    });
+    const subscription = next(req).subscribe(
+      new Relay({
+        next: (res) => {
+          settle('success');
+          subscriber.next(res);
+        },
+        error: (error: unknown) => {
+          if (error instanceof HttpError && (error.status === 503 || error.status === 429)) {
+            const wait = serverRetryAfter(error, env.scheduler.now());
+            if (wait !== undefined && wait > 0) guard.pushback(origin, wait, error.status);
+          }
+          settle(retryableReason(error, statuses) === undefined ? 'success' : 'failure');
+          subscriber.error(error);
+        },
+        complete: () => {
+          settle('success');
+          subscriber.complete();
+        },
+      }),
+    );
     return () => {
       subscription.unsubscribe();
       settle('abandoned');

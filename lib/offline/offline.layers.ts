@@ -3,6 +3,7 @@ import { ContextToken } from '../core/context';
 import { HttpError, NetworkError, ParseError, TimeoutError } from '../core/errors';
 import { lazyLayer, type Layer } from '../core/layer';
 import type { Connectivity } from './connectivity';
+import { Relay } from '../core/relay';
 
 /**
  * What a request does while the client is offline (per request, {@link OFFLINE_READ}):
@@ -64,18 +65,20 @@ export function connectivityEvidenceLayer(connectivity: Connectivity): Layer {
   return lazyLayer(
     (req, next) =>
       new Observable((subscriber) =>
-        next(req).subscribe({
-          next: (res) => {
-            connectivity.recordResponse();
-            subscriber.next(res);
-          },
-          error: (error: unknown) => {
-            if (error instanceof HttpError || error instanceof ParseError) connectivity.recordResponse();
-            else connectivity.recordFailure(error);
-            subscriber.error(error);
-          },
-          complete: () => subscriber.complete(),
-        }),
+        next(req).subscribe(
+          new Relay({
+            next: (res) => {
+              connectivity.recordResponse();
+              subscriber.next(res);
+            },
+            error: (error: unknown) => {
+              if (error instanceof HttpError || error instanceof ParseError) connectivity.recordResponse();
+              else connectivity.recordFailure(error);
+              subscriber.error(error);
+            },
+            complete: () => subscriber.complete(),
+          }),
+        ),
       ),
   );
 }

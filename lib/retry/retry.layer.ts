@@ -6,6 +6,7 @@ import type { ApiRequest } from '../core/request';
 import type { ApiResponse } from '../core/response';
 import { RETRY, resolveRetryConfig, type RetryConfig } from './retry-config';
 import { decideRetry, type RetryDecision } from './retry-policy';
+import { Relay } from '../core/relay';
 
 /**
  * Adjusts a retry decision with what the layer alone cannot know: the fleet's per-origin retry
@@ -141,11 +142,13 @@ function resubscribeOnError<T>(attempt: () => Observable<T>, newWaits: () => (er
         else followUp = then;
       };
       try {
-        current = attempt().subscribe({
-          next: (value) => subscriber.next(value),
-          error: (error: unknown) => after(() => wait(error)),
-          complete: () => subscriber.complete(),
-        });
+        current = attempt().subscribe(
+          new Relay({
+            next: (value) => subscriber.next(value),
+            error: (error: unknown) => after(() => wait(error)),
+            complete: () => subscriber.complete(),
+          }),
+        );
       } catch (error) {
         // As `defer` would: a throwing attempt is a failed attempt, and may be retried.
         wait(error);
@@ -171,17 +174,19 @@ function resubscribeOnError<T>(attempt: () => Observable<T>, newWaits: () => (er
         waiting?.unsubscribe();
         if (!subscriber.closed) run();
       };
-      waiting = wait$.subscribe({
-        next: () => {
-          if (fired) return;
-          fired = true;
-          if (started) fire();
-        },
-        error: (thrown: unknown) => subscriber.error(thrown),
-        complete: () => {
-          if (!fired) subscriber.complete();
-        },
-      });
+      waiting = wait$.subscribe(
+        new Relay({
+          next: () => {
+            if (fired) return;
+            fired = true;
+            if (started) fire();
+          },
+          error: (thrown: unknown) => subscriber.error(thrown),
+          complete: () => {
+            if (!fired) subscriber.complete();
+          },
+        }),
+      );
       current = waiting;
       started = true;
       if (fired) fire();
