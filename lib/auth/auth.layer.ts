@@ -1,5 +1,5 @@
 import { filter, identity, type Observable, switchMap, takeUntil, throwError, throwIfEmpty } from 'rxjs';
-import { ContextToken } from '../core/context';
+import { ContextToken, type RequestContext } from '../core/context';
 import { SKIP_AUTH } from '../core/context-tokens';
 import type { ApiEnv } from '../core/env';
 import { mapCatch } from '../core/map-catch';
@@ -135,6 +135,19 @@ export function createAuth(config: AuthConfig, env: ApiEnv, defaultOrigin: strin
 const SENT_IN_GENERATION = /* @__PURE__ */ new ContextToken<number | undefined>('auth-sent-in-generation', () => undefined);
 
 /**
+ * `context` marked with the generation it is sent in. One marked copy per context and generation
+ * (most requests share one context, and a generation lasts a session): no Map copy per request.
+ */
+function sentInGeneration(context: RequestContext, generation: number): RequestContext {
+  const known = markedContexts.get(context);
+  if (known !== undefined && known.generation === generation) return known.marked;
+  const marked = context.set(SENT_IN_GENERATION, generation);
+  markedContexts.set(context, { generation, marked });
+  return marked;
+}
+const markedContexts = new WeakMap<RequestContext, { readonly generation: number; readonly marked: RequestContext }>();
+
+/**
  * The error of a request whose session is over: the reason the session ended when it ended by
  * force (`refresh-failed`, `missing-credential`), so every request of that session gets the same
  * one; `session-changed` after a logout or an account switch.
@@ -177,7 +190,7 @@ function authorizer(
     if (state.generation !== attempt.generation) return sessionChanged(req, attempt.generation);
     const token = state.tokens?.accessToken;
     if (token === undefined) return mapCatch(next(req), identity, (error: unknown) => onChallenge(error, token, req, next, attempt, refresher.settledCount()));
-    const sent = withContext(withHeader(req, 'authorization', `Bearer ${token}`), req.context.set(SENT_IN_GENERATION, attempt.generation));
+    const sent = withContext(withHeader(req, 'authorization', `Bearer ${token}`), sentInGeneration(req.context, attempt.generation));
     const sentAt = refresher.settledCount();
     return mapCatch(
       next(sent),
