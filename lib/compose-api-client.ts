@@ -1,4 +1,4 @@
-import { EMPTY, Observable, of, throwError } from 'rxjs';
+import { EMPTY, Observable, of, throwError, type Subscriber } from 'rxjs';
 import type { ApiClient, ApiRequestSpec } from './api-client';
 import type { AuthSetup } from './auth/auth.layer';
 import { CACHE_TTL, FETCH_POLICY, STALE_FALLBACK } from './cache/cache-config';
@@ -24,7 +24,7 @@ import { disabledOutbox } from './offline/disabled-outbox';
 import { resolveRetryConfig, RETRY } from './retry/retry-config';
 import { retryLayer } from './retry/retry.layer';
 import { fetchTransport } from './transport/fetch.transport';
-import { Relay } from './core/relay';
+import { Relay, type RelayHandlers } from './core/relay';
 
 /**
  * A client with only the parts you pass: the same pipeline, config and `ApiClient` as
@@ -157,16 +157,7 @@ export function composeApiClient(config: ApiClientConfig, ...features: ClientFea
         subscriber.complete();
         return undefined;
       }
-      return handler(req).subscribe(
-        new Relay({
-          next: (res) => subscriber.next(project(res)),
-          error: (error: unknown) => {
-            reportFailure(req, error);
-            subscriber.error(error);
-          },
-          complete: () => subscriber.complete(),
-        }),
-      );
+      return handler(req).subscribe(new Relay(new Projection(subscriber, req, project, reportFailure)));
     });
 
   // A mutation with an offline mode goes through the outbox (queued, or queued on failure).
@@ -300,4 +291,27 @@ function contextFor(options: RequestOptions): RequestContext {
   if (options.skipAuth) context = context.set(SKIP_AUTH, true);
   if (options.offlineRead !== undefined) context = context.set(OFFLINE_READ, options.offlineRead);
   return context;
+}
+
+/** Hands each response to the caller as `project` makes it, and reports a failure on its way (one object per request, no closures). */
+class Projection<R> implements RelayHandlers<ApiResponse> {
+  constructor(
+    private readonly subscriber: Subscriber<R>,
+    private readonly req: ApiRequest,
+    private readonly project: (res: ApiResponse) => R,
+    private readonly reportFailure: (req: ApiRequest, error: unknown) => void,
+  ) {}
+
+  next(res: ApiResponse): void {
+    this.subscriber.next(this.project(res));
+  }
+
+  error(error: unknown): void {
+    this.reportFailure(this.req, error);
+    this.subscriber.error(error);
+  }
+
+  complete(): void {
+    this.subscriber.complete();
+  }
 }

@@ -5,7 +5,7 @@ import type { ApiEnv } from '../core/env';
 import { mapCatch } from '../core/map-catch';
 import { AuthError, HttpError } from '../core/errors';
 import type { Handler, Layer } from '../core/layer';
-import { withContext, withHeader, type ApiRequest } from '../core/request';
+import { withHeaderAndContext, type ApiRequest } from '../core/request';
 import type { ApiResponse } from '../core/response';
 import { originOf } from '../core/url';
 import { resolveAuthConfig, type AuthConfig, type ResolvedAuthConfig } from './auth-config';
@@ -190,7 +190,7 @@ function authorizer(
     if (state.generation !== attempt.generation) return sessionChanged(req, attempt.generation);
     const token = state.tokens?.accessToken;
     if (token === undefined) return mapCatch(next(req), identity, (error: unknown) => onChallenge(error, token, req, next, attempt, refresher.settledCount()));
-    const sent = withContext(withHeader(req, 'authorization', `Bearer ${token}`), sentInGeneration(req.context, attempt.generation));
+    const sent = withHeaderAndContext(req, 'authorization', `Bearer ${token}`, sentInGeneration(req.context, attempt.generation));
     const sentAt = refresher.settledCount();
     return mapCatch(
       next(sent),

@@ -83,10 +83,11 @@ export function memoryHit(ctx: CacheReadContext, req: ApiRequest): ApiResponse |
   if (req.method !== 'GET' || policy === 'network-only' || policy === 'cache-and-network' || policy === 'network-first') return undefined;
   const partition = ctx.partition();
   const now = ctx.env.scheduler.now();
-  const read = new CacheRead(ctx, req, NO_NEXT, partition, undefined, cacheKey(partition, req.method, req.url), policy);
-  const found = ctx.tiers.peek(read.key, req.headers, now);
+  const key = cacheKey(partition, req.method, req.url);
+  const found = ctx.tiers.peek(key, req.headers, now);
   if (found === undefined || found === CONSULT_PERSISTENT || found.entry.status >= 400) return undefined;
-  return read.hitNow(found, now);
+  // Made only for a hit: a miss (every request of an uncacheable API) goes on without it.
+  return new CacheRead(ctx, req, NO_NEXT, partition, undefined, key, policy).hitNow(found, now);
 }
 
 const NO_NEXT: Handler = () => {

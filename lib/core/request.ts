@@ -53,9 +53,14 @@ export function withHeaders(req: ApiRequest, headers: HeadersInit): ApiRequest {
 
 /** The request with one header set; `name` must be lower-case. The cheapest copy, for hot paths. */
 export function withHeader(req: ApiRequest, name: string, value: string): ApiRequest {
+  return withHeaderAndContext(req, name, value, req.context);
+}
+
+/** {@link withHeader} and {@link withContext} in one copy (auth sets both on every request it sends). */
+export function withHeaderAndContext(req: ApiRequest, name: string, value: string, context: RequestContext): ApiRequest {
   const headers: Record<string, string> = { ...req.headers };
   headers[name] = value;
-  return rebuild(req, headers, req.context);
+  return rebuild(req, headers, context);
 }
 
 export function withContext(req: ApiRequest, context: RequestContext): ApiRequest {

@@ -1,6 +1,7 @@
 import { Observable } from 'rxjs';
 import type { ApiEnv } from '../core/env';
 import { lazyLayer, type Layer } from '../core/layer';
+import type { HeaderMap } from '../core/headers';
 import type { ApiRequest } from '../core/request';
 import type { ApiResponse } from '../core/response';
 import type { RequestContext } from '../core/context';
@@ -98,11 +99,20 @@ function valueKey(value: unknown, objectId: (value: object) => number): string {
  * policy is another request).
  */
 function dedupeKey(req: ApiRequest, contextKey: string, sessionKey: string): string {
-  const names = Object.keys(req.headers);
-  let headers = '';
-  if (names.length > 0) {
-    names.sort();
-    for (const name of names) headers += `${name}:${req.headers[name]}\n`;
-  }
-  return `${sessionKey}\n${req.method} ${req.url}\n${req.responseType}\n${req.timeoutMs ?? ''}\n${contextKey}\n${headers}`;
+  return `${sessionKey}\n${req.method} ${req.url}\n${req.responseType}\n${req.timeoutMs ?? ''}\n${contextKey}\n${headersKey(req.headers)}`;
 }
+
+/**
+ * The headers' part of the key, names sorted. Kept per header map: requests without headers of
+ * their own share the client's default map, so most requests find it made.
+ */
+function headersKey(headers: HeaderMap): string {
+  let key = headersKeys.get(headers);
+  if (key !== undefined) return key;
+  key = '';
+  for (const name of Object.keys(headers).sort()) key += `${name}:${headers[name]}\n`;
+  // Only a frozen map can be kept: another may still change (a layer's own copy, for instance).
+  if (Object.isFrozen(headers)) headersKeys.set(headers, key);
+  return key;
+}
+const headersKeys = new WeakMap<HeaderMap, string>();

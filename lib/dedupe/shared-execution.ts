@@ -1,5 +1,5 @@
 import type { Observable, Subscriber, Subscription, TeardownLogic } from 'rxjs';
-import { Relay } from '../core/relay';
+import { Relay, type RelayHandlers } from '../core/relay';
 
 /** An execution other subscribers can join while it runs. */
 export interface SharedExecution<T> {
@@ -22,56 +22,67 @@ export function startSharedExecution<T>(
   register: (execution: SharedExecution<T>) => void,
   release: (execution: SharedExecution<T>) => void,
 ): TeardownLogic {
-  const emitted: T[] = [];
-  const subscribers: Array<Subscriber<T>> = [first];
-  let finished = false;
-  let registered = false;
-  let sourceSubscription: Subscription | undefined;
-
-  const finish = (): void => {
-    finished = true;
-    if (registered) {
-      registered = false;
-      release(execution);
-    }
-  };
-  const leave = (subscriber: Subscriber<T>): void => {
-    const index = subscribers.indexOf(subscriber);
-    if (index >= 0) subscribers.splice(index, 1);
-    if (subscribers.length === 0 && !finished) {
-      finish();
-      sourceSubscription?.unsubscribe();
-    }
-  };
-  const execution: SharedExecution<T> = {
-    join(subscriber) {
-      for (const value of emitted) subscriber.next(value);
-      subscribers.push(subscriber);
-      return () => leave(subscriber);
-    },
-  };
-
-  sourceSubscription = source.subscribe(
-    new Relay({
-      next(value) {
-        emitted.push(value);
-        // A subscriber may leave while values go out: iterate over a copy when there are several.
-        if (subscribers.length === 1) subscribers[0].next(value);
-        else for (const subscriber of subscribers.slice()) subscriber.next(value);
-      },
-      error(error: unknown) {
-        finish();
-        for (const subscriber of subscribers.splice(0)) subscriber.error(error);
-      },
-      complete() {
-        finish();
-        for (const subscriber of subscribers.splice(0)) subscriber.complete();
-      },
-    }),
-  );
-  if (!finished && subscribers.length > 0) {
-    registered = true;
+  const execution = new Execution(first, release);
+  execution.sourceSubscription = source.subscribe(new Relay(execution));
+  if (!execution.finished && execution.subscribers.length > 0) {
+    execution.registered = true;
     register(execution);
   }
-  return () => leave(first);
+  return () => execution.leave(first);
+}
+
+/** The state of one execution, in fields: every GET that is not a memory hit makes one. */
+class Execution<T> implements SharedExecution<T>, RelayHandlers<T> {
+  readonly emitted: T[] = [];
+  readonly subscribers: Array<Subscriber<T>>;
+  finished = false;
+  registered = false;
+  sourceSubscription: Subscription | undefined;
+
+  constructor(
+    first: Subscriber<T>,
+    private readonly release: (execution: SharedExecution<T>) => void,
+  ) {
+    this.subscribers = [first];
+  }
+
+  join(subscriber: Subscriber<T>): TeardownLogic {
+    for (const value of this.emitted) subscriber.next(value);
+    this.subscribers.push(subscriber);
+    return () => this.leave(subscriber);
+  }
+
+  leave(subscriber: Subscriber<T>): void {
+    const index = this.subscribers.indexOf(subscriber);
+    if (index >= 0) this.subscribers.splice(index, 1);
+    if (this.subscribers.length === 0 && !this.finished) {
+      this.finish();
+      this.sourceSubscription?.unsubscribe();
+    }
+  }
+
+  next(value: T): void {
+    this.emitted.push(value);
+    // A subscriber may leave while values go out: iterate over a copy when there are several.
+    if (this.subscribers.length === 1) this.subscribers[0].next(value);
+    else for (const subscriber of this.subscribers.slice()) subscriber.next(value);
+  }
+
+  error(error: unknown): void {
+    this.finish();
+    for (const subscriber of this.subscribers.splice(0)) subscriber.error(error);
+  }
+
+  complete(): void {
+    this.finish();
+    for (const subscriber of this.subscribers.splice(0)) subscriber.complete();
+  }
+
+  private finish(): void {
+    this.finished = true;
+    if (this.registered) {
+      this.registered = false;
+      this.release(this);
+    }
+  }
 }

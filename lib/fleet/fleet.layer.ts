@@ -1,4 +1,4 @@
-import { defer, filter, Observable, switchMap, take, throwError, timeout, type Subscriber, type TeardownLogic } from 'rxjs';
+import { defer, filter, Observable, switchMap, take, throwError, timeout, type Subscriber, type Subscription, type TeardownLogic } from 'rxjs';
 import type { ApiEnv } from '../core/env';
 import { CircuitOpenError, HttpError } from '../core/errors';
 import { lazyLayer, type Layer } from '../core/layer';
@@ -10,7 +10,7 @@ import { retryableReason, serverRetryAfter } from '../retry/retry-policy';
 import type { RetryGate } from '../retry/retry.layer';
 import type { FleetGuard } from './fleet-guard';
 import { limitRetry } from './fleet-retry';
-import { Relay } from '../core/relay';
+import { Relay, type RelayHandlers } from '../core/relay';
 
 /**
  * The fleet stage, one per attempt, right below retry: asks the origin's breaker whether the
@@ -72,36 +72,9 @@ export function fleetLayer(guard: FleetGuard, env: ApiEnv, retryableStatuses: Re
     });
   /** Sends one admitted attempt to `subscriber` and records how it ended; returns its teardown. */
   const send = (subscriber: Subscriber<ApiResponse>, req: ApiRequest, origin: string, next: Next, probe: boolean): TeardownLogic => {
-    let settled = false;
-    const settle = (outcome: 'success' | 'failure' | 'abandoned'): void => {
-      if (settled) return;
-      settled = true;
-      guard.record(origin, outcome, probe);
-    };
-    const subscription = next(req).subscribe(
-      new Relay({
-        next: (res) => {
-          settle('success');
-          subscriber.next(res);
-        },
-        error: (error: unknown) => {
-          if (error instanceof HttpError && (error.status === 503 || error.status === 429)) {
-            const wait = serverRetryAfter(error, env.scheduler.now());
-            if (wait !== undefined && wait > 0) guard.pushback(origin, wait, error.status);
-          }
-          settle(retryableReason(error, statuses) === undefined ? 'success' : 'failure');
-          subscriber.error(error);
-        },
-        complete: () => {
-          settle('success');
-          subscriber.complete();
-        },
-      }),
-    );
-    return () => {
-      subscription.unsubscribe();
-      settle('abandoned');
-    };
+    const outcome = new AttemptOutcome(subscriber, guard, env, statuses, origin, probe);
+    outcome.subscription = next(req).subscribe(new Relay(outcome));
+    return outcome;
   };
   return lazyLayer((req, next) => {
     const origin = fastOrigin(req.url);
@@ -145,4 +118,53 @@ export function fastOrigin(url: string): string | undefined {
     origins.set(prefix, origin);
   }
   return origin;
+}
+
+/**
+ * Records how one admitted attempt ended, once: an answer (or a failure not worth retrying) is a
+ * success, a retryable failure a failure, an unsubscribe before either "abandoned". It observes
+ * the attempt and is its teardown: one object per attempt, no closures.
+ */
+class AttemptOutcome implements RelayHandlers<ApiResponse> {
+  subscription: Subscription | undefined;
+  private settled = false;
+
+  constructor(
+    private readonly subscriber: Subscriber<ApiResponse>,
+    private readonly guard: FleetGuard,
+    private readonly env: ApiEnv,
+    private readonly statuses: { readonly retryableStatuses: ReadonlySet<number> },
+    private readonly origin: string,
+    private readonly probe: boolean,
+  ) {}
+
+  next(res: ApiResponse): void {
+    this.settle('success');
+    this.subscriber.next(res);
+  }
+
+  error(error: unknown): void {
+    if (error instanceof HttpError && (error.status === 503 || error.status === 429)) {
+      const wait = serverRetryAfter(error, this.env.scheduler.now());
+      if (wait !== undefined && wait > 0) this.guard.pushback(this.origin, wait, error.status);
+    }
+    this.settle(retryableReason(error, this.statuses) === undefined ? 'success' : 'failure');
+    this.subscriber.error(error);
+  }
+
+  complete(): void {
+    this.settle('success');
+    this.subscriber.complete();
+  }
+
+  unsubscribe(): void {
+    this.subscription?.unsubscribe();
+    this.settle('abandoned');
+  }
+
+  private settle(outcome: 'success' | 'failure' | 'abandoned'): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.guard.record(this.origin, outcome, this.probe);
+  }
 }

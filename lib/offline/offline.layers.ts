@@ -1,9 +1,10 @@
-import { Observable, concat, defer, ignoreElements, throwError } from 'rxjs';
+import { Observable, concat, defer, ignoreElements, throwError, type Subscriber } from 'rxjs';
 import { ContextToken } from '../core/context';
 import { HttpError, NetworkError, ParseError, TimeoutError } from '../core/errors';
 import { lazyLayer, type Layer } from '../core/layer';
 import type { Connectivity } from './connectivity';
-import { Relay } from '../core/relay';
+import { Relay, type RelayHandlers } from '../core/relay';
+import type { ApiResponse } from '../core/response';
 
 /**
  * What a request does while the client is offline (per request, {@link OFFLINE_READ}):
@@ -62,25 +63,30 @@ export function offlineGateLayer(connectivity: Connectivity, defaultMode: Offlin
  * reachable; not-sent network errors and timeouts count against it.
  */
 export function connectivityEvidenceLayer(connectivity: Connectivity): Layer {
-  return lazyLayer(
-    (req, next) =>
-      new Observable((subscriber) =>
-        next(req).subscribe(
-          new Relay({
-            next: (res) => {
-              connectivity.recordResponse();
-              subscriber.next(res);
-            },
-            error: (error: unknown) => {
-              if (error instanceof HttpError || error instanceof ParseError) connectivity.recordResponse();
-              else connectivity.recordFailure(error);
-              subscriber.error(error);
-            },
-            complete: () => subscriber.complete(),
-          }),
-        ),
-      ),
-  );
+  return lazyLayer((req, next) => new Observable((subscriber) => next(req).subscribe(new Relay(new Evidence(subscriber, connectivity)))));
+}
+
+/** One attempt's outcome, fed to the belief on its way up (an object, no closures: every attempt has one). */
+class Evidence implements RelayHandlers<ApiResponse> {
+  constructor(
+    private readonly subscriber: Subscriber<ApiResponse>,
+    private readonly connectivity: Connectivity,
+  ) {}
+
+  next(res: ApiResponse): void {
+    this.connectivity.recordResponse();
+    this.subscriber.next(res);
+  }
+
+  error(error: unknown): void {
+    if (error instanceof HttpError || error instanceof ParseError) this.connectivity.recordResponse();
+    else this.connectivity.recordFailure(error);
+    this.subscriber.error(error);
+  }
+
+  complete(): void {
+    this.subscriber.complete();
+  }
 }
 
 /**

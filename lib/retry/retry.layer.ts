@@ -1,4 +1,4 @@
-import { Observable, take, throwError, timer, type Subscription } from 'rxjs';
+import { Observable, take, throwError, timer, type Subscriber, type Subscription } from 'rxjs';
 import type { ApiEnv } from '../core/env';
 import { ApiError } from '../core/errors';
 import { lazyLayer, type Handler, type Layer } from '../core/layer';
@@ -6,7 +6,7 @@ import type { ApiRequest } from '../core/request';
 import type { ApiResponse } from '../core/response';
 import { RETRY, resolveRetryConfig, type RetryConfig } from './retry-config';
 import { decideRetry, type RetryDecision } from './retry-policy';
-import { Relay } from '../core/relay';
+import { Relay, type RelayHandlers } from '../core/relay';
 
 /**
  * Adjusts a retry decision with what the layer alone cannot know: the fleet's per-origin retry
@@ -128,70 +128,105 @@ function attempts(
  * is one. Unsubscribing cancels the running attempt or the wait.
  */
 function resubscribeOnError<T>(attempt: () => Observable<T>, newWaits: () => (error: unknown, errorCount: number) => Observable<unknown>): Observable<T> {
-  return new Observable<T>((subscriber) => {
-    let errorCount = 0;
-    let waitAfter: ((error: unknown, errorCount: number) => Observable<unknown>) | undefined;
-    let current: Subscription | undefined;
-    const run = (): void => {
-      // An attempt or a wait may end synchronously inside its own subscribe(), before its
-      // Subscription exists: its follow-up then runs right after, so `current` is never stale.
-      let followUp: (() => void) | undefined;
-      let started = false;
-      const after = (then: () => void): void => {
-        if (started) then();
-        else followUp = then;
-      };
-      try {
-        current = attempt().subscribe(
-          new Relay({
-            next: (value) => subscriber.next(value),
-            error: (error: unknown) => after(() => wait(error)),
-            complete: () => subscriber.complete(),
-          }),
-        );
-      } catch (error) {
-        // As `defer` would: a throwing attempt is a failed attempt, and may be retried.
-        wait(error);
-        return;
-      }
-      started = true;
-      followUp?.();
+  return new Observable<T>((subscriber) => new Resubscription(subscriber, attempt, newWaits).run());
+}
+
+/**
+ * One subscription of {@link resubscribeOnError}. Its state is in fields, and it observes every
+ * attempt itself (one attempt runs at a time, and a failed attempt's Relay is closed), so a
+ * request that succeeds at once allocates nothing beyond this object and the attempt's Relay.
+ */
+class Resubscription<T> implements RelayHandlers<T> {
+  private errorCount = 0;
+  private waitAfter: ((error: unknown, errorCount: number) => Observable<unknown>) | undefined;
+  private current: Subscription | undefined;
+  // An attempt may fail synchronously inside its own subscribe(), before its Subscription exists:
+  // the failure is then handled right after, so `current` is never stale.
+  private subscribing = false;
+  private failedEarly = false;
+  private earlyError: unknown;
+
+  constructor(
+    private readonly subscriber: Subscriber<T>,
+    private readonly attempt: () => Observable<T>,
+    private readonly newWaits: () => (error: unknown, errorCount: number) => Observable<unknown>,
+  ) {}
+
+  /** Starts an attempt; returns itself, the subscription's teardown. */
+  run(): this {
+    this.subscribing = true;
+    try {
+      this.current = this.attempt().subscribe(new Relay(this));
+    } catch (error) {
+      // As `defer` would: a throwing attempt is a failed attempt, and may be retried.
+      this.subscribing = false;
+      this.wait(error);
+      return this;
+    }
+    this.subscribing = false;
+    if (this.failedEarly) {
+      this.failedEarly = false;
+      const error = this.earlyError;
+      this.earlyError = undefined;
+      this.wait(error);
+    }
+    return this;
+  }
+
+  unsubscribe(): void {
+    this.current?.unsubscribe();
+  }
+
+  next(value: T): void {
+    this.subscriber.next(value);
+  }
+
+  error(error: unknown): void {
+    if (!this.subscribing) {
+      this.wait(error);
+      return;
+    }
+    this.failedEarly = true;
+    this.earlyError = error;
+  }
+
+  complete(): void {
+    this.subscriber.complete();
+  }
+
+  private wait(error: unknown): void {
+    const { subscriber } = this;
+    if (subscriber.closed) return;
+    let wait$: Observable<unknown>;
+    try {
+      // Made at the first failure: a request that succeeds at once never builds it.
+      wait$ = (this.waitAfter ??= this.newWaits())(error, ++this.errorCount);
+    } catch (thrown) {
+      subscriber.error(thrown);
+      return;
+    }
+    let fired = false;
+    let started = false;
+    let waiting: Subscription | undefined;
+    const fire = (): void => {
+      waiting?.unsubscribe();
+      if (!subscriber.closed) this.run();
     };
-    const wait = (error: unknown): void => {
-      if (subscriber.closed) return;
-      let wait$: Observable<unknown>;
-      try {
-        // Made at the first failure: a request that succeeds at once never builds it.
-        wait$ = (waitAfter ??= newWaits())(error, ++errorCount);
-      } catch (thrown) {
-        subscriber.error(thrown);
-        return;
-      }
-      let fired = false;
-      let started = false;
-      let waiting: Subscription | undefined;
-      const fire = (): void => {
-        waiting?.unsubscribe();
-        if (!subscriber.closed) run();
-      };
-      waiting = wait$.subscribe(
-        new Relay({
-          next: () => {
-            if (fired) return;
-            fired = true;
-            if (started) fire();
-          },
-          error: (thrown: unknown) => subscriber.error(thrown),
-          complete: () => {
-            if (!fired) subscriber.complete();
-          },
-        }),
-      );
-      current = waiting;
-      started = true;
-      if (fired) fire();
-    };
-    run();
-    return () => current?.unsubscribe();
-  });
+    waiting = wait$.subscribe(
+      new Relay({
+        next: () => {
+          if (fired) return;
+          fired = true;
+          if (started) fire();
+        },
+        error: (thrown: unknown) => subscriber.error(thrown),
+        complete: () => {
+          if (!fired) subscriber.complete();
+        },
+      }),
+    );
+    this.current = waiting;
+    started = true;
+    if (fired) fire();
+  }
 }
