@@ -159,7 +159,10 @@ class Resubscription<T> implements RelayHandlers<T> {
       this.current = this.attempt().subscribe(new Relay(this));
     } catch (error) {
       // As `defer` would: a throwing attempt is a failed attempt, and may be retried.
+      // An error it sent before throwing (its teardown threw inside subscribe) is the same failure.
       this.subscribing = false;
+      this.failedEarly = false;
+      this.earlyError = undefined;
       this.wait(error);
       return this;
     }

@@ -79,12 +79,10 @@ export function fetchTransport(env: ApiEnv, config: FetchTransportConfig = {}): 
       };
 
       // What fetch would refuse fails here, once, as the request's fault: never retried, never
-      // "outcome unknown" for a POST that never left. The platform's fetch checks header names and
-      // values itself before it sends anything (Fetch §5.4, 'new Headers'), so its refusal is
-      // recognised when it comes (see rejectedFetchError) and the check costs a valid request nothing;
-      // a fetch passed in config (a native bridge, a test double) may not check, so it is checked here.
-      const refused =
-        (platformFetch ? undefined : invalidHeader(req.headers)) ?? invalidRequestLine(req.method, req.url, req.body !== undefined && req.body !== null);
+      // "outcome unknown" for a POST that never left. Checked here rather than recognised in fetch's
+      // rejection: fetch trims and stringifies some values this refuses (and sends them), and a
+      // globalThis.fetch may be a wrapper or a double that checks nothing.
+      const refused = invalidHeader(req.headers) ?? invalidRequestLine(req.method, req.url, req.body !== undefined && req.body !== null);
       if (refused !== undefined) {
         subscriber.error(new RequestError(req, refused));
         return;
@@ -191,14 +189,8 @@ function fetchInit(req: ApiRequest, signal: AbortSignal, platformHttpCache: bool
   return init;
 }
 
-/**
- * A fetch that rejects before a response: its own refusal of an invalid header (the platform's
- * fetch checks them, see the transport), which sent nothing and is the request's fault, or else a
- * network failure.
- */
+/** A fetch that rejects before a response is a network failure (invalid headers were caught before sending). */
 function rejectedFetchError(req: ApiRequest, cause: unknown): unknown {
-  const refused = invalidHeader(req.headers);
-  if (refused !== undefined) return new RequestError(req, refused, { cause });
   return surfaceUnknownOutcome(req, networkFailure(req, cause));
 }
 

@@ -1,4 +1,4 @@
-import type { Observable } from 'rxjs';
+import { Observable } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { createEnv } from '../../lib/core/env';
 import { HttpError, NetworkError, RetryAfterTooLongError, TimeoutError, type ApiError } from '../../lib/core/errors';
@@ -346,6 +346,33 @@ describe('retryLayer', () => {
         expectObservable(layer()(get, sequenceHandler(attempt1, attempt2)), '500ms !').toBe('');
         expectSubscriptions(attempt2.subscriptions).toBe([]);
       });
+    });
+  });
+
+  it('an attempt that fails inside its own subscribe and then throws from its teardown counts as one failure: never two attempts at once', () => {
+    createTestScheduler().run(({ flush }) => {
+      const { env } = createEnv({ random: () => 0.5 });
+      const req = createRequest({ url: 'https://a.test/x' });
+      const live: number[] = [];
+      let calls = 0;
+      const next = (): Observable<ApiResponse> => {
+        const attempt = calls++;
+        return new Observable<ApiResponse>((subscriber) => {
+          if (attempt === 0) {
+            subscriber.error(new NetworkError(req, 'not-sent'));
+            return () => {
+              throw new NetworkError(req, 'not-sent', { detail: 'the teardown throws too' });
+            };
+          }
+          live.push(attempt);
+          return () => live.splice(live.indexOf(attempt), 1);
+        });
+      };
+      const subscription = retryLayer({ maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 1, jitter: 'none' }, env)(req, next).subscribe({ error: () => undefined });
+      flush();
+      expect(calls).toBe(2);
+      subscription.unsubscribe();
+      expect(live).toEqual([]);
     });
   });
 });

@@ -126,12 +126,11 @@ describe('fetchTransport over real fetch (loopback server)', () => {
     ['a CR LF in a value', { 'x-bad': 'a\r\nInjected: 1' }, 'invalid value for header x-bad'],
     ['a value outside Latin-1', { 'x-name': 'Zoë €' }, 'invalid value for header x-name'],
     ['a name that is not a token', { 'bad name': 'x' }, 'invalid header name'],
-  ])("the platform's fetch refusing %s ends in a RequestError (the request's fault, never retried) and sends nothing", async (_case, headers, detail) => {
+  ])("with the platform's fetch, %s ends in a RequestError (the request's fault, never retried) and sends nothing", async (_case, headers, detail) => {
     const before = server.requests.length;
     const { error } = await settle(send(req({ method: 'POST', path: '/echo', body: { a: 1 }, headers })));
     expect(error).toBeInstanceOf(RequestError);
     expect((error as RequestError).message).toContain(detail);
-    expect((error as RequestError).cause).toMatchObject({ name: 'TypeError' }); // fetch's own refusal (another realm under jest)
     expect(server.requests.length).toBe(before);
   });
 });
