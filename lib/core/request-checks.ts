@@ -9,9 +9,11 @@
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/; // RFC 9110 §5.1 token
-// Fetch's header value (after trimming): no NUL, CR or LF, and every code point a byte (Latin-1),
-// since a ByteString cannot hold anything wider (Fetch §2.2.2, WebIDL ByteString).
-const HEADER_VALUE_FORBIDDEN = /[\0\r\n\u0100-\uffff]/;
+// RFC 9110 §5.5 field-value: visible characters, space, tab and obs-text (0x80-0xFF). So no NUL, CR,
+// LF (Fetch refuses those everywhere), no other control character (undici refuses them without
+// sending, which would otherwise look like a network failure and be retried), and every code point
+// a byte, since a ByteString cannot hold anything wider (WebIDL ByteString).
+const HEADER_VALUE_FORBIDDEN = /[^\t\x20-\x7e\x80-\xff]/;
 
 /**
  * Why fetch would refuse these headers, or `undefined`. Own properties only: a header map built
@@ -26,7 +28,7 @@ export function invalidHeader(headers: Readonly<Record<string, string>>): string
     if (!HEADER_NAME.test(name)) return `invalid header name ${JSON.stringify(name)}`;
     const value: unknown = headers[name];
     if (typeof value !== 'string') return `invalid value for header ${name} (not a string)`;
-    if (HEADER_VALUE_FORBIDDEN.test(value)) return `invalid value for header ${name} (contains CR, LF, NUL or a character outside Latin-1)`;
+    if (HEADER_VALUE_FORBIDDEN.test(value)) return `invalid value for header ${name} (contains a control character or a character outside Latin-1)`;
   }
   return undefined;
 }
