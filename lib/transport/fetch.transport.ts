@@ -240,5 +240,5 @@ async function readResponse(req: ApiRequest, res: FetchResponseLike, requestTime
   }
   const fields = { status: res.status, body, url, fromCache: false, stale: false, requestTime };
   // The header map is built only if someone reads it (see lazyHeadersResponse).
-  deliver(lazyHeadersResponse(fields, fetched, () => headerMapFromFetch(fetched)));
+  deliver(lazyHeadersResponse(fields, fetched, headerMapFromFetch));
 }
