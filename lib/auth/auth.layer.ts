@@ -5,8 +5,9 @@ import type { ApiEnv } from '../core/env';
 import { mapCatch } from '../core/map-catch';
 import { AuthError, HttpError } from '../core/errors';
 import type { Handler, Layer } from '../core/layer';
-import { withHeaderAndContext, type ApiRequest } from '../core/request';
+import { withHeaderMapAndContext, type ApiRequest } from '../core/request';
 import type { ApiResponse } from '../core/response';
+import type { HeaderMap } from '../core/headers';
 import { originOf } from '../core/url';
 import { resolveAuthConfig, type AuthConfig, type ResolvedAuthConfig } from './auth-config';
 import { createAuthSession, type AuthSession, type AuthSessionController, type SessionState } from './auth-session';
@@ -157,6 +158,27 @@ function sessionLostError(session: AuthSessionController, req: Pick<ApiRequest, 
   return new AuthError(req, reason, cause === undefined ? undefined : { cause });
 }
 
+/**
+ * The request's headers with `authorization: Bearer <token>`. Most requests carry the client's
+ * default header map (frozen) and one token for a whole session, so the authorized map is made
+ * once per session state and reused, frozen: the dedupe key, the transport's header check and
+ * fetch then see the same map and the same flat Bearer string each time, instead of a fresh copy
+ * and a fresh concatenation of a token of a kilobyte or so per request. A map that is not frozen
+ * may still be changed by whoever made it, so it is copied every time. Kept beside the session
+ * state it was made for (a new state comes with every token change, a logout included), so it
+ * never outlives that state's token.
+ */
+function authorizedHeaders(state: SessionState, source: HeaderMap, token: string): HeaderMap {
+  const known = authorizedByState.get(state);
+  if (known !== undefined && known.source === source && known.token === token) return known.headers;
+  const headers: Record<string, string> = { ...source };
+  headers.authorization = `Bearer ${token}`;
+  if (!Object.isFrozen(source)) return headers;
+  authorizedByState.set(state, { source, token, headers: Object.freeze(headers) });
+  return headers;
+}
+const authorizedByState = new WeakMap<SessionState, { readonly source: HeaderMap; readonly token: string; readonly headers: HeaderMap }>();
+
 /** What one request has used up: at most one re-send after a challenge, at most one refresh. */
 interface Attempt {
   /** The session the request belongs to. */
@@ -190,7 +212,7 @@ function authorizer(
     if (state.generation !== attempt.generation) return sessionChanged(req, attempt.generation);
     const token = state.tokens?.accessToken;
     if (token === undefined) return mapCatch(next(req), identity, (error: unknown) => onChallenge(error, token, req, next, attempt, refresher.settledCount()));
-    const sent = withHeaderAndContext(req, 'authorization', `Bearer ${token}`, sentInGeneration(req.context, attempt.generation));
+    const sent = withHeaderMapAndContext(req, authorizedHeaders(state, req.headers, token), sentInGeneration(req.context, attempt.generation));
     const sentAt = refresher.settledCount();
     return mapCatch(
       next(sent),

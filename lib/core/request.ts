@@ -63,6 +63,11 @@ export function withHeaderAndContext(req: ApiRequest, name: string, value: strin
   return rebuild(req, headers, context);
 }
 
+/** The request with `headers` (already normalized) and `context` in place of its own, in one copy. */
+export function withHeaderMapAndContext(req: ApiRequest, headers: HeaderMap, context: RequestContext): ApiRequest {
+  return rebuild(req, headers, context);
+}
+
 export function withContext(req: ApiRequest, context: RequestContext): ApiRequest {
   return rebuild(req, req.headers, context);
 }
