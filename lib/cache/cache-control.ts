@@ -17,6 +17,23 @@ const EMPTY: Directives = new Map();
  */
 export function parseCacheControl(value: string | undefined): Directives {
   if (!value) return EMPTY;
+  // An API answers with a handful of distinct values ("no-store", "private, max-age=60"), parsed
+  // for every response it sends: the parse of each is kept (read-only, so safe to share). Long
+  // values are parsed each time, and the memo starts over when full, so a server cannot grow it.
+  if (value.length > MEMO_MAX_LENGTH) return parseDirectives(value);
+  let directives = parsed.get(value);
+  if (directives === undefined) {
+    if (parsed.size >= MEMO_MAX_ENTRIES) parsed.clear();
+    parsed.set(value, (directives = parseDirectives(value)));
+  }
+  return directives;
+}
+
+const parsed = new Map<string, Directives>();
+const MEMO_MAX_ENTRIES = 256;
+const MEMO_MAX_LENGTH = 256;
+
+function parseDirectives(value: string): Directives {
   const out = new Map<string, string | true>();
   for (const part of splitDirectives(value)) {
     const eq = part.indexOf('=');

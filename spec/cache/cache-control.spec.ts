@@ -37,6 +37,16 @@ describe('parseCacheControl', () => {
     expect(secondsArg(parseCacheControl(value), 'max-age')).toBe(ms);
   });
 
+  it('parses a repeated value once and keeps long or many distinct values right', () => {
+    expect(parseCacheControl('private, max-age=60')).toBe(parseCacheControl('private, max-age=60'));
+    const long = `max-age=5, ${'x'.repeat(300)}`;
+    expect(parseCacheControl(long)).not.toBe(parseCacheControl(long));
+    expect(parseCacheControl(long).get('max-age')).toBe('5');
+    // Past the memo's size it starts over; every answer stays the parse of its own value.
+    for (let i = 0; i < 600; i++) expect(secondsArg(parseCacheControl(`max-age=${i}`), 'max-age')).toBe(i * 1000);
+    expect(secondsArg(parseCacheControl('max-age=7'), 'max-age')).toBe(7000);
+  });
+
   it('formats for a naive parser', () => {
     expect(formatCacheControl(parseCacheControl('Private="x, y", Max-Age=3, no-store'))).toBe('private, max-age=3, no-store');
   });
