@@ -31,7 +31,10 @@ export interface DedupeDeps {
 }
 
 export function dedupeLayer(env: ApiEnv, deps: DedupeDeps = {}): Layer {
-  const inFlight = new Map<string, SharedExecution<ApiResponse>>();
+  // By URL first: the URL string is usually the client's memoized one (its hash is kept), so a
+  // request with no twin in flight, the common case, never builds the full key. The key is built
+  // only when another flight shares the URL.
+  const inFlight = new Map<string, Flight[]>();
   const objectIds = new WeakMap<object, number>();
   let nextObjectId = 0;
   const objectId = (value: object): number => {
@@ -47,32 +50,58 @@ export function dedupeLayer(env: ApiEnv, deps: DedupeDeps = {}): Layer {
     });
     return key;
   };
-
-  // Lazy: everything, the key included, happens on subscribe.
+  const release = (url: string, execution: SharedExecution<ApiResponse>): void => {
+    const flights = inFlight.get(url);
+    if (flights === undefined) return;
+    if (flights.length === 1) {
+      if (flights[0].execution === execution) inFlight.delete(url);
+      return;
+    }
+    const index = flights.findIndex((flight) => flight.execution === execution);
+    if (index >= 0) flights.splice(index, 1);
+  };
+  // Lazy: everything happens on subscribe.
   return lazyLayer((req, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next(req);
     return new Observable<ApiResponse>((subscriber) => {
-      // The key is built only when needed: to look for a running twin (none when nothing is in
-      // flight) or to register an execution still running after subscribe. A memory cache hit
-      // with nothing in flight never builds it. Nothing can change the session in between: all
-      // of this happens synchronously within this subscribe.
-      let key: string | undefined;
-      const keyOf = (): string => (key ??= dedupeKey(req, contextKey(req.context), deps.sessionKey?.() ?? ''));
-      const running = inFlight.size === 0 ? undefined : inFlight.get(keyOf());
-      if (running) {
+      // Who asks is read now, within this subscribe: an account switch later must not make this
+      // flight look like the new session's (the rest of the key is the immutable request's).
+      const flight = new Flight(req, contextKey, deps.sessionKey?.() ?? '');
+      const sameUrl = inFlight.size === 0 ? undefined : inFlight.get(req.url);
+      const running = sameUrl?.find((other) => other.key() === flight.key());
+      if (running?.execution) {
         env.emit({ type: 'deduplicated', method: req.method, url: req.url });
-        return running.join(subscriber);
+        return running.execution.join(subscriber);
       }
       return startSharedExecution(
         next(req),
         subscriber,
-        (execution) => inFlight.set(keyOf(), execution),
         (execution) => {
-          if (inFlight.get(keyOf()) === execution) inFlight.delete(keyOf());
+          flight.execution = execution;
+          const flights = inFlight.get(req.url);
+          if (flights === undefined) inFlight.set(req.url, [flight]);
+          else flights.push(flight);
         },
+        (execution) => release(req.url, execution),
       );
     });
   });
+}
+
+/** One request in flight: its execution once registered, and its key, built when first compared. */
+class Flight {
+  execution: SharedExecution<ApiResponse> | undefined;
+  private built: string | undefined;
+
+  constructor(
+    private readonly req: ApiRequest,
+    private readonly contextKey: (context: RequestContext) => string,
+    private readonly sessionKey: string,
+  ) {}
+
+  key(): string {
+    return (this.built ??= dedupeKey(this.req, this.contextKey(this.req.context), this.sessionKey));
+  }
 }
 
 /**

@@ -99,9 +99,20 @@ export function fleetRetryGate(guard: FleetGuard, env: ApiEnv): RetryGate {
 // `new URL()` per attempt costs about a microsecond; the scheme-and-authority prefix of a URL
 // maps to one origin, so it is parsed once per prefix.
 const origins = new Map<string, string | undefined>();
+let lastUrl: string | undefined;
+let lastOrigin: string | undefined;
 
 /** The origin of an absolute URL, memoized by its `scheme://authority` prefix. */
 export function fastOrigin(url: string): string | undefined {
+  // Most attempts go to the URL before them (often the very same, memoized string).
+  if (url === lastUrl) return lastOrigin;
+  const origin = originByPrefix(url);
+  lastUrl = url;
+  lastOrigin = origin;
+  return origin;
+}
+
+function originByPrefix(url: string): string | undefined {
   const scheme = url.indexOf('://');
   if (scheme < 0) return originOf(url);
   let end = scheme + 3;

@@ -66,6 +66,24 @@ describe('dedupeLayer', () => {
     });
   });
 
+  it('finds the twin among several flights of one URL, and keeps the others when one ends', () => {
+    const rx = createTestScheduler();
+    rx.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const answers = { j: response('json'), c: response('csv') };
+      const json = cold('--j|', answers);
+      const csv = cold('-----c|', answers);
+      const send = chain([dedupeLayer(createEnv({ scheduler: rx }).env)], (req) => (req.headers['accept'] === 'text/csv' ? csv : json));
+      const get = (accept?: string) => send(createRequest({ url: 'https://a.test/a', headers: accept ? { accept } : undefined }));
+      expectObservable(get()).toBe('--j|', answers);
+      expectObservable(get('text/csv')).toBe('-----c|', answers);
+      expectObservable(get('text/csv'), '-^').toBe('-----c|', answers); // joins the csv flight, not the first
+      expectObservable(get('text/csv'), '----^').toBe('-----c|', answers); // after the json flight ended: still there
+      expectObservable(get(), '----^').toBe('------j|', answers); // the json flight is gone: a new one
+      expectSubscriptions(json.subscriptions).toBe(['^--!', '----^--!']);
+      expectSubscriptions(csv.subscriptions).toBe('^-----!');
+    });
+  });
+
   it('reports each joined request as a deduplicated event', () => {
     const { env, events$ } = createEnv();
     const events: ClientEvent[] = [];
